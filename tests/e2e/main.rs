@@ -1,1 +1,13 @@
-//! e2e
+//! End-to-end tests: they drive the built `seamless` binary against the real Docker
+//! engine, real Wasm components (built from source) and a real SQLite store.
+//! One test binary with a module per area, so it links once.
+
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod support;
+
+mod config_errors;
+mod hello_pipeline;
+mod python_plugin;
+mod sandbox_limits;
+mod secrets_and_grants;

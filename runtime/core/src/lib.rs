@@ -1,1 +1,16 @@
-//! placeholder
+//! Seamless core: the pure pipeline model.
+//!
+//! The flow through this crate reads top to bottom:
+//! - [`config`] loads `seamless.toml`, validates it and reports every error with
+//!   `file:line:col`;
+//! - [`plan`] turns a validated [`config::Config`] into a [`plan::RunPlan`], a DAG of
+//!   stage instances per service;
+//! - [`state`] is the stage state machine that the scheduler and the store use to change
+//!   run state.
+//!
+//! There is no I/O here except reading the config file and checking that the files it
+//! names exist: no tokio, no wasmtime.
+
+pub mod config;
+pub mod plan;
+pub mod state;

@@ -1,0 +1,230 @@
+//! The validated config: what the rest of Seamless codes against.
+//!
+//! Every value here has been checked; paths that must exist did exist at load time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::defaults::DEFAULT_PIPELINE_ORIGIN;
+
+/// Names of the built-in stage plugins, used as `uses = "builtin:<name>"`.
+pub const KNOWN_BUILTINS: &[&str] = &["build", "command"];
+
+/// A validated `seamless.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The `seamless.toml` file itself.
+    pub file: PathBuf,
+    /// The directory of that file; relative paths in it are resolved from here.
+    pub root: PathBuf,
+    /// The pipeline name.
+    pub pipeline: String,
+    /// Named secrets that stages may be granted, by name.
+    pub secrets: BTreeMap<String, SecretSource>,
+    /// The services, in file order.
+    pub services: Vec<Service>,
+    /// The stages, in file order (or the embedded default pipeline).
+    pub stages: Vec<Stage>,
+}
+
+impl Config {
+    /// The stage called `name`, if any.
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|stage| stage.name == name)
+    }
+
+    /// The service called `name`, if any.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|service| service.name == name)
+    }
+}
+
+/// Where a secret's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// The named environment variable of the Seamless process.
+    Env(String),
+    /// The contents of this file (absolute path).
+    File(PathBuf),
+}
+
+/// One service built and tested by the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// Unique name, `[a-z0-9-]`.
+    pub name: String,
+    /// Directory of the service, relative to the config root (default `"."`).
+    pub path: String,
+    /// Dockerfile, relative to `path` (default `"Dockerfile"`).
+    pub dockerfile: String,
+    /// Image that commands run in (default `"seamless/busybox"`).
+    pub image: String,
+    /// Named shell commands, such as `unit-test = "sh ./test.sh"`.
+    pub commands: BTreeMap<String, String>,
+}
+
+/// One stage of the pipeline; every service runs every stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// Unique name, `[a-z0-9-]`.
+    pub name: String,
+    /// The plugin that runs this stage.
+    pub uses: PluginRef,
+    /// Stages that must succeed first, by name.
+    pub needs: Vec<String>,
+    /// Capabilities the plugin is granted.
+    pub grants: Grants,
+    /// Resource limits of the plugin.
+    pub limits: Limits,
+    /// Free settings handed to the plugin, rendered as strings.
+    pub with: BTreeMap<String, String>,
+    /// Where the stage was defined, for error messages.
+    pub origin: StageOrigin,
+}
+
+/// The plugin a stage uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginRef {
+    /// A built-in plugin by name, one of [`KNOWN_BUILTINS`].
+    Builtin(String),
+    /// A `.wasm` component on disk (absolute path).
+    File(PathBuf),
+}
+
+/// Capabilities granted to a stage's plugin; everything is denied by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// May start containers.
+    pub containers: bool,
+    /// May build and push images.
+    pub images: bool,
+    /// Secrets the plugin may read, by name; each is declared in `[secrets]`.
+    pub secrets: BTreeSet<String>,
+    /// May write to the run's workspace.
+    pub workspace_write: bool,
+}
+
+/// Resource limits of a stage's plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Memory cap of the plugin instance, in bytes.
+    pub memory_bytes: u64,
+    /// Wall-clock limit of the stage.
+    pub timeout: Duration,
+}
+
+impl Limits {
+    /// Default memory cap: 256 MiB.
+    pub const DEFAULT_MEMORY_MIB: u64 = 256;
+    /// Largest memory cap that may be set: 4096 MiB.
+    pub const MAX_MEMORY_MIB: u64 = 4096;
+    /// Default timeout: 30 minutes.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// Longest timeout that may be set: 24 hours.
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: Self::DEFAULT_MEMORY_MIB * 1024 * 1024,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Where a stage was defined, so runtime errors can point at the line to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageOrigin {
+    /// Display name of the file, e.g. `examples/hello/seamless.toml`, or
+    /// [`DEFAULT_PIPELINE_ORIGIN`].
+    pub file: String,
+    /// 1-based line of the stage's `name = ...` key.
+    pub line: usize,
+    /// Line of the stage's `[stage.grants]` table, if present.
+    pub grants_line: Option<usize>,
+    /// Line of the stage's `[stage.limits]` table, if present.
+    pub limits_line: Option<usize>,
+    /// Line of `memory-mib`, if set.
+    pub memory_line: Option<usize>,
+    /// Line of `timeout`, if set.
+    pub timeout_line: Option<usize>,
+}
+
+impl StageOrigin {
+    /// Whether the stage comes from the embedded default pipeline rather than a file.
+    pub fn is_default_pipeline(&self) -> bool {
+        self.file == DEFAULT_PIPELINE_ORIGIN
+    }
+
+    /// `file:line` of the stage, or of its grants table when there is one.
+    pub fn grants_location(&self) -> String {
+        format!("{}:{}", self.file, self.grants_line.unwrap_or(self.line))
+    }
+
+    /// How to grant a missing capability, e.g. "add `containers = true` under
+    /// [stage.grants] of stage 'x' (examples/hello/seamless.toml:12)".
+    pub fn grant_hint(&self, stage: &str, toml_line: &str) -> String {
+        if self.is_default_pipeline() {
+            format!(
+                "add `{toml_line}` under [stage.grants] of stage '{stage}'; \
+                 it comes from the embedded default pipeline, so first define the pipeline's \
+                 [[stage]] tables in seamless.toml"
+            )
+        } else {
+            format!(
+                "add `{toml_line}` under [stage.grants] of stage '{stage}' ({})",
+                self.grants_location()
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin(file: &str, grants_line: Option<usize>) -> StageOrigin {
+        StageOrigin {
+            file: file.into(),
+            line: 10,
+            grants_line,
+            limits_line: None,
+            memory_line: None,
+            timeout_line: None,
+        }
+    }
+
+    #[test]
+    fn grant_hint_points_at_the_grants_table() {
+        let hint = origin("examples/hello/seamless.toml", Some(12)).grant_hint("x", "containers = true");
+        assert_eq!(
+            hint,
+            "add `containers = true` under [stage.grants] of stage 'x' (examples/hello/seamless.toml:12)"
+        );
+    }
+
+    #[test]
+    fn grant_hint_points_at_the_stage_name_without_grants_table() {
+        let hint = origin("seamless.toml", None).grant_hint("build", "images = true");
+        assert_eq!(
+            hint,
+            "add `images = true` under [stage.grants] of stage 'build' (seamless.toml:10)"
+        );
+    }
+
+    #[test]
+    fn grant_hint_for_default_pipeline_says_to_define_stages() {
+        let hint = origin(DEFAULT_PIPELINE_ORIGIN, Some(3)).grant_hint("build", "images = true");
+        assert!(hint.contains("embedded default pipeline"), "{hint}");
+        assert!(hint.contains("[[stage]]"), "{hint}");
+    }
+
+    #[test]
+    fn default_limits_are_256_mib_and_30_minutes() {
+        let limits = Limits::default();
+        assert_eq!(limits.memory_bytes, 256 * 1024 * 1024);
+        assert_eq!(limits.timeout, Duration::from_secs(1800));
+    }
+}

@@ -1,0 +1,32 @@
+//! `seamless:plugin/run-info`: facts about the run and the service.
+
+use crate::bindings::seamless::plugin::run_info::{Host, Info, Service};
+use crate::bindings::seamless::plugin::types::KeyValue;
+use crate::state::StageState;
+
+impl Host for StageState {
+    async fn current(&mut self) -> Info {
+        let run = &self.run;
+        Info {
+            run_id: run.run_id.clone(),
+            pipeline: run.pipeline.clone(),
+            trigger: run.trigger.clone(),
+            commit_sha: run.commit_sha.clone(),
+            service: Service {
+                name: run.service.name.clone(),
+                path: run.service.path.clone(),
+                dockerfile: run.service.dockerfile.clone(),
+                image: run.service.image.clone(),
+                commands: run
+                    .service
+                    .commands
+                    .iter()
+                    .map(|(k, v)| KeyValue {
+                        key: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! The engine: compiles (or loads from cache) plugin components and runs one stage
+//! invocation in a fresh, capped Store.
+
+use crate::bindings::seamless::plugin::types::{
+    Capability as WitCapability, Context as WitContext, KeyValue, StageError,
+};
+use crate::bindings::{Stage, StagePre};
+use crate::cache::{CacheOutcome, ComponentCache, sha256_hex};
+use crate::capabilities::{Capability, CapabilityPolicy};
+use crate::error::{EngineError, StageFailure};
+use crate::invocation::{Invocation, StageReport};
+use crate::limits::{EpochTicker, MemoryCap, ticks};
+use crate::masking::Masker;
+use crate::stage_log::{LineWriter, LogSource, StageLog};
+use crate::state::{LiveContainers, StageState};
+use seamless_core::config::{Grants, StageOrigin};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::{FsPerms, WasiCtx};
+
+/// The WIT package version this runtime serves.
+const WIT_PACKAGE: &str = "seamless:plugin";
+const WIT_MAJOR_MINOR: &str = "0.1.";
+
+/// Limits for calling `describe`, which should be instant.
+const DESCRIBE_MEMORY: u64 = 256 * 1024 * 1024;
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a plugin says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginManifest {
+    /// The plugin's name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// One line on what it does.
+    pub description: String,
+    /// The capabilities it needs.
+    pub capabilities: Vec<Capability>,
+}
+
+/// A compiled plugin, ready to instantiate.
+pub struct LoadedPlugin {
+    /// Where it came from, such as `builtin:command` or a file path.
+    pub source: String,
+    /// The sha256 of the component bytes.
+    pub sha256: String,
+    /// Whether the compiled artifact came from the disk cache.
+    pub from_cache: bool,
+    /// What the plugin declared.
+    pub manifest: PluginManifest,
+    pre: StagePre<StageState>,
+}
+
+/// Runs stage plugins. One per runtime; cheap to share behind an `Arc`.
+pub struct PluginEngine {
+    engine: Engine,
+    linker: Linker<StageState>,
+    cache: ComponentCache,
+    _ticker: EpochTicker,
+}
+
+impl PluginEngine {
+    /// An engine whose compiled components are cached under `cache_dir`.
+    pub fn new(cache_dir: PathBuf) -> Result<Self, EngineError> {
+        let mut config = Config::new();
+        config.wasm_component_model(true);
+        config.epoch_interruption(true);
+        let fingerprint = "component-model;epoch-interruption;on-demand-allocator";
+        let engine = Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        Stage::add_to_linker::<_, HasSelf<StageState>>(&mut linker, |s| s)
+            .map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        let _ticker = EpochTicker::start(&engine);
+        Ok(Self {
+            engine,
+            linker,
+            cache: ComponentCache::new(cache_dir, fingerprint),
+            _ticker,
+        })
+    }
+
+    /// The component cache.
+    pub fn cache(&self) -> &ComponentCache {
+        &self.cache
+    }
+
+    /// Reads a plugin file and loads it.
+    pub async fn load_file(&self, path: &std::path::Path) -> Result<LoadedPlugin, EngineError> {
+        let bytes = std::fs::read(path).map_err(|e| EngineError::Read {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        self.load(&path.display().to_string(), &bytes).await
+    }
+
+    /// Compiles (or loads from cache) a component, checks it against the contract and
+    /// reads its manifest.
+    pub async fn load(&self, source: &str, bytes: &[u8]) -> Result<LoadedPlugin, EngineError> {
+        let sha256 = sha256_hex(bytes);
+        let (component, outcome) = self.cache.load_or_compile(&self.engine, bytes, &sha256)?;
+        check_wit_version(&self.engine, &component, source)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| EngineError::Compile(format!("'{source}': {e:#}")))?;
+        let pre = StagePre::new(instance_pre).map_err(|e| {
+            EngineError::Compile(format!(
+                "'{source}' does not implement world 'stage' of {WIT_PACKAGE}@0.1: {e:#}"
+            ))
+        })?;
+        let manifest = self.describe(source, &pre).await?;
+        Ok(LoadedPlugin {
+            source: source.to_owned(),
+            sha256,
+            from_cache: outcome == CacheOutcome::Hit,
+            manifest,
+            pre,
+        })
+    }
+
+    async fn describe(
+        &self,
+        source: &str,
+        pre: &StagePre<StageState>,
+    ) -> Result<PluginManifest, EngineError> {
+        let sink: crate::stage_log::LogLineSink = Arc::new(|line| {
+            tracing::debug!(text = %line.text, "plugin output during describe");
+        });
+        let log = StageLog::new(sink, Arc::new(Masker::default()));
+        let state = StageState {
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            memory: MemoryCap::new(DESCRIBE_MEMORY),
+            policy: CapabilityPolicy {
+                plugin: source.to_owned(),
+                stage: "describe".into(),
+                grants: Grants::default(),
+                declared: Vec::new(),
+                origin: StageOrigin::default(),
+            },
+            log,
+            host: Arc::new(NoHost),
+            run: Default::default(),
+            workspace: PathBuf::new(),
+            secrets: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            live: LiveContainers::default(),
+            outputs: BTreeMap::new(),
+            denied: None,
+            next_container: 0,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        store.set_epoch_deadline(ticks(DESCRIBE_TIMEOUT));
+        store.epoch_deadline_trap();
+        let manifest = async {
+            let stage = pre.instantiate_async(&mut store).await?;
+            stage.call_describe(&mut store).await
+        }
+        .await
+        .map_err(|e| EngineError::Compile(format!("'{source}': describe() failed: {e:#}")))?;
+        Ok(PluginManifest {
+            name: manifest.name,
+            version: manifest.version,
+            description: manifest.description,
+            capabilities: manifest
+                .capabilities
+                .into_iter()
+                .map(|c| match c {
+                    WitCapability::Containers => Capability::Containers,
+                    WitCapability::Images => Capability::Images,
+                    WitCapability::Secret(name) => Capability::Secret(name),
+                    WitCapability::WorkspaceWrite => Capability::WorkspaceWrite,
+                })
+                .collect(),
+        })
+    }
+
+    /// Runs one stage invocation in a fresh Store. Never fails the runtime: every
+    /// problem of the plugin becomes a [`StageFailure`] in the report.
+    pub async fn invoke(&self, plugin: &LoadedPlugin, inv: Invocation) -> StageReport {
+        let log = StageLog::new(inv.log.clone(), inv.masker.clone());
+        let stdout = log.writer(LogSource::PluginStdout);
+        let stderr = log.writer(LogSource::PluginStderr);
+        let live = LiveContainers::default();
+        let host = inv.host.clone();
+        let result = self
+            .invoke_inner(plugin, inv, log.clone(), &stdout, &stderr, live.clone())
+            .await;
+        stdout.flush_tail();
+        stderr.flush_tail();
+        // Containers the plugin left running are stopped, whatever the outcome.
+        let leftover: Vec<_> = match live.lock() {
+            Ok(mut map) => std::mem::take(&mut *map).into_values().collect(),
+            Err(_) => Vec::new(),
+        };
+        for handle in leftover {
+            if let Err(e) = host.stop(&handle).await {
+                log.write(
+                    LogSource::Runtime,
+                    &format!("could not stop container {}: {e}", handle.id),
+                );
+            }
+        }
+        result
+    }
+
+    async fn invoke_inner(
+        &self,
+        plugin: &LoadedPlugin,
+        inv: Invocation,
+        log: StageLog,
+        stdout: &LineWriter,
+        stderr: &LineWriter,
+        live: LiveContainers,
+    ) -> StageReport {
+        let name = plugin.manifest.name.clone();
+        let stage_name = inv.stage.clone();
+        let origin = inv.origin.clone();
+        let limits = inv.limits.clone();
+        let write = plugin.manifest.capabilities.contains(&Capability::WorkspaceWrite)
+            && inv.grants.workspace_write;
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        let perms = if write {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
+        if let Err(e) = wasi.preopened_dir(&inv.workspace, "/workspace", perms) {
+            return failed(StageFailure::Load(format!(
+                "cannot open workspace '{}' for plugin '{name}': {e:#}",
+                inv.workspace.display()
+            )));
+        }
+        let context = WitContext {
+            stage: inv.stage.clone(),
+            config: key_values(&inv.config),
+            inputs: key_values(&inv.inputs),
+        };
+        let state = StageState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            memory: MemoryCap::new(limits.memory_bytes),
+            policy: CapabilityPolicy {
+                plugin: name.clone(),
+                stage: inv.stage.clone(),
+                grants: inv.grants.clone(),
+                declared: plugin.manifest.capabilities.clone(),
+                origin: inv.origin.clone(),
+            },
+            log,
+            host: inv.host.clone(),
+            run: inv.run.clone(),
+            workspace: inv.workspace.clone(),
+            secrets: inv.secrets.clone(),
+            labels: inv.labels.clone(),
+            live,
+            outputs: BTreeMap::new(),
+            denied: None,
+            next_container: 0,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        store.set_epoch_deadline(ticks(limits.timeout));
+        store.epoch_deadline_trap();
+
+        let call = async {
+            let stage = plugin.pre.instantiate_async(&mut store).await?;
+            stage.call_run(&mut store, &context).await
+        };
+        let outcome = tokio::time::timeout(limits.timeout, call).await;
+
+        let data = store.data();
+        let outputs = data.outputs.clone();
+        let memory_hit = data.memory.was_hit();
+        let denied = data.denied.clone();
+        let who = format!("plugin '{name}' (stage '{stage_name}')");
+        let result = match outcome {
+            Err(_elapsed) => Err(timeout_failure(&who, &origin, limits.timeout)),
+            Ok(Err(trap)) => {
+                if memory_hit {
+                    Err(memory_failure(&who, &origin, limits.memory_bytes))
+                } else if matches!(trap.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+                    Err(timeout_failure(&who, &origin, limits.timeout))
+                } else if let Some(d) = denied {
+                    Err(StageFailure::CapabilityDenied(d.message))
+                } else {
+                    Err(StageFailure::Crashed(format!("{who} crashed: {trap:#}")))
+                }
+            }
+            Ok(Ok(result)) => match (denied, result) {
+                (Some(d), _) => Err(StageFailure::CapabilityDenied(d.message)),
+                (None, Ok(outcome)) => Ok(outcome.summary),
+                (None, Err(StageError::Failed(m))) => Err(StageFailure::Failed(m)),
+                (None, Err(StageError::InvalidConfig(m))) => Err(StageFailure::InvalidConfig(m)),
+                (None, Err(StageError::Host(e))) => {
+                    Err(StageFailure::Host(format!("{who}: host call failed: {e:?}")))
+                }
+            },
+        };
+        StageReport { result, outputs }
+    }
+}
+
+fn failed(f: StageFailure) -> StageReport {
+    StageReport {
+        result: Err(f),
+        outputs: BTreeMap::new(),
+    }
+}
+
+fn key_values(map: &BTreeMap<String, String>) -> Vec<KeyValue> {
+    map.iter()
+        .map(|(k, v)| KeyValue {
+            key: k.clone(),
+            value: v.clone(),
+        })
+        .collect()
+}
+
+fn where_set(origin: &StageOrigin, line: Option<usize>) -> String {
+    match line.or(origin.limits_line) {
+        Some(l) => format!("{}:{l}", origin.file),
+        None => format!("{}:{}", origin.file, origin.line),
+    }
+}
+
+fn memory_failure(who: &str, origin: &StageOrigin, cap: u64) -> StageFailure {
+    StageFailure::MemoryCap(format!(
+        "{who} went past its memory cap of {} MiB and was stopped; raise `memory-mib` under [stage.limits] ({})",
+        cap / (1024 * 1024),
+        where_set(origin, origin.memory_line)
+    ))
+}
+
+fn timeout_failure(who: &str, origin: &StageOrigin, limit: Duration) -> StageFailure {
+    StageFailure::Timeout(format!(
+        "{who} ran past its time limit of {} and was stopped; raise `timeout` under [stage.limits] ({})",
+        human_duration(limit),
+        where_set(origin, origin.timeout_line)
+    ))
+}
+
+/// A duration as `seamless.toml` writes it: `90s`, `5m`, `1h`, `500ms`.
+fn human_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms % 1000 != 0 {
+        format!("{ms}ms")
+    } else {
+        let s = ms / 1000;
+        if s % 3600 == 0 && s > 0 {
+            format!("{}h", s / 3600)
+        } else if s % 60 == 0 && s > 0 {
+            format!("{}m", s / 60)
+        } else {
+            format!("{s}s")
+        }
+    }
+}
+
+/// Rejects a component that targets another version of the contract, with a
+/// message that names both versions.
+fn check_wit_version(
+    engine: &Engine,
+    component: &wasmtime::component::Component,
+    source: &str,
+) -> Result<(), EngineError> {
+    let ty = component.component_type();
+    for (name, _) in ty.imports(engine) {
+        let Some(rest) = name.strip_prefix(WIT_PACKAGE) else {
+            continue;
+        };
+        let version = rest.rsplit_once('@').map(|(_, v)| v).unwrap_or("(none)");
+        if !version.starts_with(WIT_MAJOR_MINOR) {
+            return Err(EngineError::Compile(format!(
+                "'{source}' targets {WIT_PACKAGE}@{version}, but this runtime supports \
+                 {WIT_PACKAGE}@0.1.x; rebuild the plugin against wit/ of this release"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The host used while calling `describe`: a plugin may not touch the world there.
+struct NoHost;
+
+#[async_trait::async_trait]
+impl seamless_host_api::ContainerHost for NoHost {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    async fn run(
+        &self,
+        _spec: seamless_host_api::ContainerSpec,
+        _logs: seamless_host_api::LogSink,
+    ) -> Result<seamless_host_api::ContainerHandle, seamless_host_api::HostError> {
+        Err(refused())
+    }
+    async fn wait(
+        &self,
+        _h: &seamless_host_api::ContainerHandle,
+    ) -> Result<i64, seamless_host_api::HostError> {
+        Err(refused())
+    }
+    async fn stop(
+        &self,
+        _h: &seamless_host_api::ContainerHandle,
+    ) -> Result<(), seamless_host_api::HostError> {
+        Ok(())
+    }
+    async fn build_image(
+        &self,
+        _spec: seamless_host_api::ImageBuildSpec,
+        _logs: seamless_host_api::LogSink,
+    ) -> Result<String, seamless_host_api::HostError> {
+        Err(refused())
+    }
+    async fn remove_labelled(
+        &self,
+        _labels: &BTreeMap<String, String>,
+    ) -> Result<usize, seamless_host_api::HostError> {
+        Ok(0)
+    }
+}
+
+fn refused() -> seamless_host_api::HostError {
+    seamless_host_api::HostError::Invalid("no host calls are allowed during describe()".into())
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_print_the_way_seamless_toml_writes_them() {
+        assert_eq!(human_duration(Duration::from_secs(1800)), "30m");
+        assert_eq!(human_duration(Duration::from_secs(2)), "2s");
+        assert_eq!(human_duration(Duration::from_secs(7200)), "2h");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1500ms");
+    }
+}

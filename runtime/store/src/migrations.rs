@@ -1,0 +1,71 @@
+//! Schema migrations, applied in order and tracked with `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE runs (
+    id          TEXT PRIMARY KEY,
+    pipeline    TEXT NOT NULL,
+    trigger     TEXT NOT NULL,
+    commit_sha  TEXT NOT NULL,
+    workspace   TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    finished_at INTEGER
+);
+CREATE TABLE stages (
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    service     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER,
+    summary     TEXT,
+    error       TEXT,
+    PRIMARY KEY (run_id, service, stage)
+);
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    service     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    event       TEXT NOT NULL,
+    to_status   TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TABLE logs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    service     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    line        TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE INDEX logs_by_stage ON logs(run_id, service, stage, id);
+CREATE TABLE outputs (
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    service     TEXT NOT NULL,
+    stage       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    PRIMARY KEY (run_id, service, stage, key)
+);
+"#];
+
+/// Brings the database up to the newest schema.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Rows as the store hands them out.
+
+use seamless_core::state::{RunStatus, StageStatus};
+
+/// A run to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRun {
+    /// Its id.
+    pub id: String,
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// What started it.
+    pub trigger: String,
+    /// The commit.
+    pub commit_sha: String,
+    /// The workspace directory.
+    pub workspace: String,
+    /// The container backend.
+    pub host: String,
+}
+
+/// Names one stage instance of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StageKey {
+    /// The run.
+    pub run_id: String,
+    /// The service.
+    pub service: String,
+    /// The stage.
+    pub stage: String,
+}
+
+/// A stored run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// Its id.
+    pub id: String,
+    /// The pipeline.
+    pub pipeline: String,
+    /// What started it.
+    pub trigger: String,
+    /// The commit.
+    pub commit_sha: String,
+    /// The workspace.
+    pub workspace: String,
+    /// The backend.
+    pub host: String,
+    /// Its status.
+    pub status: RunStatus,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds, once finished.
+    pub finished_at: Option<i64>,
+}
+
+/// A stored stage instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRecord {
+    /// The service.
+    pub service: String,
+    /// The stage.
+    pub stage: String,
+    /// Its status.
+    pub status: StageStatus,
+    /// Unix milliseconds.
+    pub started_at: Option<i64>,
+    /// Unix milliseconds.
+    pub finished_at: Option<i64>,
+    /// The success summary.
+    pub summary: Option<String>,
+    /// The failure message.
+    pub error: Option<String>,
+}
+
+/// A stored transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// The service.
+    pub service: String,
+    /// The stage.
+    pub stage: String,
+    /// Status before.
+    pub from: String,
+    /// The event's name.
+    pub event: String,
+    /// Status after.
+    pub to: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// A log line to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLogLine {
+    /// The stage instance.
+    pub key: StageKey,
+    /// Where it came from.
+    pub source: String,
+    /// The (masked) text.
+    pub line: String,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+/// A stored log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    /// The service.
+    pub service: String,
+    /// The stage.
+    pub stage: String,
+    /// Where it came from.
+    pub source: String,
+    /// The text.
+    pub line: String,
+}

@@ -1,0 +1,78 @@
+//! The example pipeline on Docker and on the local host.
+
+use crate::support::{Scratch, containers_of_run, docker};
+use seamless_store::StageRecord;
+
+fn statuses(s: &Scratch, run_id: &str) -> Vec<(String, String)> {
+    s.stages(run_id)
+        .into_iter()
+        .map(|r: StageRecord| (r.stage, r.status.as_str().to_owned()))
+        .collect()
+}
+
+#[test]
+fn good_pipeline_succeeds_on_docker_and_tags_the_image_with_the_commit() {
+    let s = Scratch::example("hello");
+    let run = s.run(&["--host", "docker"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let id = run.run_id();
+    assert_eq!(
+        statuses(&s, &id),
+        [
+            ("code-quality".to_owned(), "success".to_owned()),
+            ("unit-test".to_owned(), "success".to_owned()),
+            ("build".to_owned(), "success".to_owned()),
+        ]
+    );
+    let build = s.stage(&id, "build");
+    let summary = build.summary.unwrap();
+    let tag = summary.trim_start_matches("built ").to_owned();
+    assert!(tag.starts_with("hello:"), "{summary}");
+    let inspect = docker(&["image", "inspect", "--format", "{{.Id}}", &tag]);
+    assert!(inspect.starts_with("sha256:"), "image {tag} missing");
+    let logs = s.stored_logs(&id);
+    assert!(logs.contains("test: 1 passed"), "{logs}");
+    assert!(containers_of_run(&id).is_empty());
+    docker(&["image", "rm", "-f", &tag]);
+}
+
+#[test]
+fn failing_unit_test_fails_the_run_skips_dependents_and_leaves_no_container() {
+    let s = Scratch::example("hello");
+    s.write("test.sh", "#!/bin/sh\necho 'FAIL: greeting is wrong'\nexit 1\n");
+    let run = s.run(&["--host", "docker"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let id = run.run_id();
+    assert_eq!(
+        statuses(&s, &id),
+        [
+            ("code-quality".to_owned(), "success".to_owned()),
+            ("unit-test".to_owned(), "failure".to_owned()),
+            ("build".to_owned(), "skipped".to_owned()),
+        ]
+    );
+    let failed = s.stage(&id, "unit-test");
+    assert!(failed.error.unwrap().contains("exited with code 1"));
+    assert!(s.stored_logs(&id).contains("FAIL: greeting is wrong"));
+    assert!(containers_of_run(&id).is_empty(), "containers left behind");
+}
+
+#[test]
+fn same_pipeline_passes_on_the_local_host() {
+    let s = Scratch::example("hello");
+    let run = s.run(&["--host", "local", "--verbose"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let id = run.run_id();
+    assert!(statuses(&s, &id).iter().all(|(_, st)| st == "success"));
+    assert!(run.stdout.contains("lint: 3 scripts clean"), "{}", run.all());
+    assert!(s.stored_logs(&id).contains("test: 1 passed"));
+}
+
+#[test]
+fn stage_filter_runs_the_named_stage_and_what_it_needs_only() {
+    let s = Scratch::example("hello");
+    let run = s.run(&["--host", "local", "--stage", "unit-test"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let names: Vec<String> = statuses(&s, &run.run_id()).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["code-quality", "unit-test"]);
+}

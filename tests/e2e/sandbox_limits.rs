@@ -1,0 +1,81 @@
+//! Memory and time caps stop misbehaving plugins; their stage fails, nothing else.
+
+use crate::support::{Scratch, misbehave_wasm};
+
+/// A pipeline of `misbehave` stages: (name, behaviour, extra stage lines).
+pub fn misbehave_pipeline(s: &Scratch, stages: &[(&str, &str, &str)]) {
+    let wasm = misbehave_wasm();
+    let mut toml = String::from(
+        "version = 1\npipeline = \"misbehave\"\n\n[[service]]\nname = \"svc\"\n\n",
+    );
+    for (name, behaviour, extra) in stages {
+        toml.push_str(&format!(
+            "[[stage]]\nname = \"{name}\"\nuses = \"{}\"\n{extra}\n[stage.with]\nbehaviour = \"{behaviour}\"\n\n",
+            wasm.display()
+        ));
+    }
+    s.write("seamless.toml", &toml);
+    s.write("Dockerfile", "FROM seamless/busybox\n");
+}
+
+#[test]
+fn plugin_past_its_memory_cap_fails_its_stage_and_an_independent_stage_completes() {
+    let s = Scratch::empty();
+    misbehave_pipeline(
+        &s,
+        &[
+            ("hog", "oom", "[stage.limits]\nmemory-mib = 32"),
+            ("fine", "ok", ""),
+        ],
+    );
+    let run = s.run(&["--host", "local"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let id = run.run_id();
+    let hog = s.stage(&id, "hog");
+    assert_eq!(hog.status.as_str(), "failure");
+    let err = hog.error.unwrap();
+    assert!(err.contains("memory cap of 32 MiB"), "{err}");
+    assert!(err.contains("seamless.toml:"), "{err}");
+    assert_eq!(s.stage(&id, "fine").status.as_str(), "success");
+}
+
+#[test]
+fn plugin_in_an_infinite_loop_is_stopped_at_its_timeout() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("spin", "spin", "[stage.limits]\ntimeout = \"1s\"")]);
+    let run = s.run(&["--host", "local"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let err = s.stage(&run.run_id(), "spin").error.unwrap();
+    assert!(err.contains("time limit of 1s"), "{err}");
+}
+
+#[test]
+fn plugin_that_panics_fails_its_stage_not_the_runtime() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("boom", "panic", ""), ("after", "ok", "needs = [\"boom\"]")]);
+    let run = s.run(&["--host", "local"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let id = run.run_id();
+    let boom = s.stage(&id, "boom");
+    assert!(boom.error.unwrap().contains("crashed"));
+    assert_eq!(s.stage(&id, "after").status.as_str(), "skipped");
+    assert!(s.stored_logs(&id).contains("asked to panic"));
+}
+
+#[test]
+fn workspace_is_read_only_unless_write_is_granted() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("writer", "write-file", "")]);
+    let denied = s.run(&["--host", "local"]);
+    assert_eq!(denied.code, 1, "{}", denied.all());
+    assert!(!s.path().join("out.txt").exists());
+
+    misbehave_pipeline(
+        &s,
+        &[("writer", "write-file", "[stage.grants]\nworkspace-write = true")],
+    );
+    // The fixture does not declare workspace-write, so the grant alone is not enough.
+    let still_denied = s.run(&["--host", "local"]);
+    assert_eq!(still_denied.code, 1, "{}", still_denied.all());
+    assert!(!s.path().join("out.txt").exists());
+}

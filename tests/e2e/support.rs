@@ -1,0 +1,215 @@
+//! Helpers for end-to-end tests: the built `seamless` binary, scratch
+//! repositories, and what the real Docker engine and the run store say.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use seamless_store::{StageRecord, Store};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// The `seamless` binary of this build (built once if the test run did not).
+pub fn seamless_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap();
+        let bin = profile_dir.join("seamless");
+        if !bin.exists() {
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "seamless-cli"])
+                .current_dir(repo_root())
+                .status()
+                .unwrap();
+            assert!(status.success(), "building seamless failed");
+        }
+        bin
+    })
+    .clone()
+}
+
+/// A scratch repository plus a data directory, removed when dropped.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+    pub data: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// A copy of `examples/<name>`.
+    pub fn example(name: &str) -> Self {
+        let s = Self::empty();
+        copy_dir(&repo_root().join("examples").join(name), s.dir.path());
+        s
+    }
+
+    /// An empty repository.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The repository's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file in the repository.
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Runs `seamless <args>` with this data directory and extra environment.
+    pub fn seamless(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(seamless_bin());
+        cmd.args(args).arg("--data-dir").arg(self.data.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        Run::from(output)
+    }
+
+    /// `seamless run <repo> <extra...>`.
+    pub fn run(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["run", self.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.seamless(&args, &[])
+    }
+
+    /// The stored stages of a run.
+    pub fn stages(&self, run_id: &str) -> Vec<StageRecord> {
+        Store::open(self.data.path()).unwrap().stages(run_id).unwrap()
+    }
+
+    /// One stored stage.
+    pub fn stage(&self, run_id: &str, stage: &str) -> StageRecord {
+        self.stages(run_id)
+            .into_iter()
+            .find(|s| s.stage == stage)
+            .unwrap_or_else(|| panic!("no stage {stage} in run {run_id}"))
+    }
+
+    /// Every stored log line of a run, joined.
+    pub fn stored_logs(&self, run_id: &str) -> String {
+        Store::open(self.data.path())
+            .unwrap()
+            .logs(run_id)
+            .unwrap()
+            .into_iter()
+            .map(|l| format!("{}/{} [{}] {}\n", l.service, l.stage, l.source, l.line))
+            .collect()
+    }
+}
+
+/// What one invocation of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// The run id from the closing line (`seamless: run <id> <status>`).
+    pub fn run_id(&self) -> String {
+        self.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("seamless: run "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no run id in output:\n{}", self.all()))
+            .to_owned()
+    }
+
+    /// Stdout and stderr together, for assertion messages.
+    pub fn all(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Runs the docker CLI and returns its stdout.
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Containers (running or not) labelled with this run.
+pub fn containers_of_run(run_id: &str) -> Vec<String> {
+    docker(&[
+        "ps",
+        "-a",
+        "-q",
+        "--filter",
+        &format!("label=dev.seamless.run={run_id}"),
+    ])
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// The test fixture plugin `misbehave.wasm`.
+pub fn misbehave_wasm() -> PathBuf {
+    Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm")
+}
+
+/// The Python stage plugin, built once per source version with componentize-py.
+pub fn python_stage_wasm() -> PathBuf {
+    static WASM: OnceLock<PathBuf> = OnceLock::new();
+    WASM.get_or_init(|| {
+        let src = repo_root().join("tests/fixtures/python-stage");
+        let app = std::fs::read(src.join("app.py")).unwrap();
+        let wit = std::fs::read(repo_root().join("wit/plugin.wit")).unwrap();
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            app.hash(&mut h);
+            wit.hash(&mut h);
+            h.finish()
+        };
+        let out_dir = repo_root().join("target/python-stage");
+        std::fs::create_dir_all(&out_dir).unwrap();
+        let out = out_dir.join(format!("python-stage-{digest:016x}.wasm"));
+        if !out.exists() {
+            let tmp = out.with_extension("tmp.wasm");
+            let status = Command::new("bash")
+                .arg(src.join("build.sh"))
+                .arg(&tmp)
+                .status()
+                .unwrap();
+            assert!(status.success(), "componentize-py build of the python stage failed");
+            std::fs::rename(&tmp, &out).unwrap();
+        }
+        out
+    })
+    .clone()
+}
