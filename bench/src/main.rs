@@ -1,1 +1,27 @@
-fn main() {}
+//! Seamless benchmarks. See `bench/README.md` for the commands and latest figures.
+//!
+//! - `plugin`: warm instantiate-and-call latency of a stage plugin (median, p99) and
+//!   the cold-from-cache load time.
+//! - `pipeline`: a 5-stage pipeline of trivial busybox containers run by
+//!   `seamless run`, against a shell script running the same 5 `docker run --rm`.
+
+mod pipeline;
+mod plugin;
+mod stats;
+
+use anyhow::{Result, bail};
+
+fn main() -> Result<()> {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match which.as_str() {
+        "plugin" => rt.block_on(plugin::run())?,
+        "pipeline" => pipeline::run()?,
+        "all" => {
+            rt.block_on(plugin::run())?;
+            pipeline::run()?;
+        }
+        other => bail!("unknown benchmark '{other}'; use plugin, pipeline or all"),
+    }
+    Ok(())
+}

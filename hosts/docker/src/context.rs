@@ -60,7 +60,10 @@ mod tests {
             .map(|e| e.unwrap().path().unwrap().display().to_string())
             .collect();
         assert!(names.iter().any(|n| n.ends_with("Dockerfile")), "{names:?}");
-        assert!(names.iter().any(|n| n.ends_with("src/main.txt")), "{names:?}");
+        assert!(
+            names.iter().any(|n| n.ends_with("src/main.txt")),
+            "{names:?}"
+        );
     }
 
     #[test]
@@ -74,6 +77,9 @@ mod tests {
     fn missing_dockerfile_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let err = check_dockerfile(dir.path(), "Dockerfile.ci").unwrap_err();
-        assert!(err.to_string().contains("'Dockerfile.ci' not found"), "{err}");
+        assert!(
+            err.to_string().contains("'Dockerfile.ci' not found"),
+            "{err}"
+        );
     }
 }

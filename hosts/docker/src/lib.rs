@@ -73,7 +73,9 @@ impl DockerHost {
     }
 
     fn tasks(&self) -> MutexGuard<'_, HashMap<String, JoinHandle<()>>> {
-        self.log_tasks.lock().unwrap_or_else(PoisonError::into_inner)
+        self.log_tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Removes a container, treating "already gone" and "removal in progress" as done.
@@ -157,6 +159,13 @@ impl ContainerHost for DockerHost {
             .await
             .map_err(|err| backend(&format!("creating a container from '{}'", spec.image), err))?;
         let id = created.id;
+        let output = match logs::attach(&self.docker, &id).await {
+            Ok(output) => output,
+            Err(err) => {
+                let _ = self.remove(&id).await;
+                return Err(err);
+            }
+        };
         if let Err(err) = self.docker.start_container(&id, None).await {
             let _ = self.remove(&id).await;
             return Err(backend(
@@ -164,7 +173,7 @@ impl ContainerHost for DockerHost {
                 err,
             ));
         }
-        let task = logs::follow(self.docker.clone(), id.clone(), logs);
+        let task = logs::forward(id.clone(), output, logs);
         self.tasks().insert(id.clone(), task);
         tracing::debug!(container = %id, image = %spec.image, "docker container started");
         Ok(ContainerHandle { id })
@@ -183,7 +192,9 @@ impl ContainerHost for DockerHost {
             None => {
                 return Err(HostError::Backend {
                     backend: BACKEND,
-                    message: format!("waiting for container '{id}': the engine sent no exit status"),
+                    message: format!(
+                        "waiting for container '{id}': the engine sent no exit status"
+                    ),
                 });
             }
         };

@@ -9,8 +9,8 @@
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
 use seamless_host_api::{
-    ContainerHost, ContainerSpec, HostError, ImageBuildSpec, LABEL_RUN, LABEL_SERVICE,
-    LABEL_STAGE, LogSink, LogStream, WorkspaceMount,
+    ContainerHost, ContainerSpec, HostError, ImageBuildSpec, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE,
+    LogSink, LogStream, WorkspaceMount,
 };
 use seamless_host_docker::DockerHost;
 use std::collections::{BTreeMap, HashMap};
@@ -178,10 +178,7 @@ async fn workspace_is_mounted_writable_when_asked() {
     std::fs::write(dir.path().join("hello.txt"), "from the host\n").unwrap();
     let host = host().await;
     let (sink, lines) = collector();
-    let mut spec = spec(
-        &run,
-        &["sh", "-c", "cat hello.txt && echo made > made.txt"],
-    );
+    let mut spec = spec(&run, &["sh", "-c", "cat hello.txt && echo made > made.txt"]);
     spec.workspace = Some(WorkspaceMount {
         host_path: dir.path().to_path_buf(),
         container_path: "/workspace".to_string(),
@@ -231,10 +228,7 @@ async fn labels_are_set_and_stop_removes_the_container() {
     let _cleanup = Cleanup(run.clone());
     let host = host().await;
     let (sink, _) = collector();
-    let handle = host
-        .run(spec(&run, &["sleep", "60"]), sink)
-        .await
-        .unwrap();
+    let handle = host.run(spec(&run, &["sleep", "60"]), sink).await.unwrap();
     let found = containers_of(&run).await;
     assert_eq!(found.len(), 1);
     let labels = found[0].labels.clone().unwrap_or_default();

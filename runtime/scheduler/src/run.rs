@@ -66,8 +66,8 @@ impl Scheduler {
     ) -> Result<RunOutcome, SchedulerError> {
         let run_id = uuid::Uuid::now_v7().simple().to_string();
         let plan = request.plan.clone();
-        let stage_defs: BTreeMap<&str, &Stage> = request
-            .config
+        let config = request.config.clone();
+        let stage_defs: BTreeMap<&str, &Stage> = config
             .stages
             .iter()
             .map(|s| (s.name.as_str(), s))

@@ -15,7 +15,8 @@ pub struct DurationError {
     pub reason: String,
 }
 
-const EXPECTED: &str = "use a number and a unit (h, m, s, ms), like \"90s\", \"5m\", \"1h30m\" or \"500ms\"";
+const EXPECTED: &str =
+    "use a number and a unit (h, m, s, ms), like \"90s\", \"5m\", \"1h30m\" or \"500ms\"";
 
 /// Units from largest to smallest, with their length in milliseconds.
 const UNITS: [(&str, u64); 4] = [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
@@ -39,7 +40,10 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             return Err(fail("expected a number"));
         }
         let (number, after) = rest.split_at(digits);
-        let letters = after.len() - after.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+        let letters = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
         let (unit, after) = after.split_at(letters);
         if unit.is_empty() {
             return Err(fail(&format!("\"{number}\" has no unit")));
@@ -48,7 +52,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             return Err(fail(&format!("unknown unit \"{unit}\"")));
         };
         if last_unit.is_some_and(|last| index <= last) {
-            return Err(fail("units must go from largest to smallest, each at most once"));
+            return Err(fail(
+                "units must go from largest to smallest, each at most once",
+            ));
         }
         last_unit = Some(index);
         let too_long = || fail("it is too long");

@@ -18,6 +18,5 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{CONFIG_FILE_NAME, load, parse};
 pub use location::line_col;
 pub use model::{
-    Config, Grants, Limits, PluginRef, SecretSource, Service, Stage, StageOrigin,
-    KNOWN_BUILTINS,
+    Config, Grants, KNOWN_BUILTINS, Limits, PluginRef, SecretSource, Service, Stage, StageOrigin,
 };

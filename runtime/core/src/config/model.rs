@@ -50,7 +50,7 @@ pub enum SecretSource {
 }
 
 /// One service built and tested by the pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Service {
     /// Unique name, `[a-z0-9-]`.
     pub name: String,
@@ -106,7 +106,7 @@ pub struct Grants {
 }
 
 /// Resource limits of a stage's plugin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Memory cap of the plugin instance, in bytes.
     pub memory_bytes: u64,
@@ -135,7 +135,7 @@ impl Default for Limits {
 }
 
 /// Where a stage was defined, so runtime errors can point at the line to change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageOrigin {
     /// Display name of the file, e.g. `examples/hello/seamless.toml`, or
     /// [`DEFAULT_PIPELINE_ORIGIN`].
@@ -198,7 +198,8 @@ mod tests {
 
     #[test]
     fn grant_hint_points_at_the_grants_table() {
-        let hint = origin("examples/hello/seamless.toml", Some(12)).grant_hint("x", "containers = true");
+        let hint =
+            origin("examples/hello/seamless.toml", Some(12)).grant_hint("x", "containers = true");
         assert_eq!(
             hint,
             "add `containers = true` under [stage.grants] of stage 'x' (examples/hello/seamless.toml:12)"

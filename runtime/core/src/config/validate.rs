@@ -1,0 +1,775 @@
+//! Semantic checks on the raw config: names, references, paths, grants, limits and the
+//! stage graph. Every problem is collected, so the user sees them all at once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::defaults::{default_raw_stages, default_source};
+use super::duration::parse_duration;
+use super::error::{ConfigError, ConfigErrors};
+use super::location::Source;
+use super::model::{
+    Config, Grants, KNOWN_BUILTINS, Limits, PluginRef, SecretSource, Service, Stage, StageOrigin,
+};
+use super::schema::{RawConfig, RawGrants, RawLimits, RawSecret, RawService, RawStage};
+
+const DEFAULT_PATH: &str = ".";
+const DEFAULT_DOCKERFILE: &str = "Dockerfile";
+const DEFAULT_IMAGE: &str = "seamless/busybox";
+const NAME_RULE: &str =
+    "use 1 to 63 characters from a-z, 0-9 and '-', not starting or ending with '-'";
+const SECRET_NAME_RULE: &str = "use letters, digits and '_', not starting with a digit";
+
+/// Turns a parsed file into a [`Config`], or every error found in it.
+pub(crate) fn validate(
+    raw: RawConfig,
+    source: Source<'_>,
+    root: &Path,
+    file: PathBuf,
+) -> Result<Config, ConfigErrors> {
+    let mut errors = Vec::new();
+
+    if *raw.version.get_ref() != 1 {
+        errors.push(source.error(
+            raw.version.span(),
+            format!(
+                "unsupported version {}; only `version = 1` is supported",
+                raw.version.get_ref()
+            ),
+        ));
+    }
+    if let Err(message) = check_name("pipeline", raw.pipeline.get_ref()) {
+        errors.push(source.error(raw.pipeline.span(), message));
+    }
+
+    let secrets = validate_secrets(&raw.secrets, source, root, &mut errors);
+
+    if raw.service.is_empty() {
+        errors.push(source.error(
+            raw.pipeline.span(),
+            "no [[service]] is defined; add a [[service]] table with at least a `name`",
+        ));
+    }
+    let services = validate_services(&raw.service, source, root, &mut errors);
+
+    let stages = if raw.stage.is_empty() {
+        match default_raw_stages() {
+            Ok(default) => validate_stages(&default, default_source(), root, &secrets, &mut errors),
+            Err(error) => {
+                errors.push(error);
+                Vec::new()
+            }
+        }
+    } else {
+        validate_stages(&raw.stage, source, root, &secrets, &mut errors)
+    };
+
+    if errors.is_empty() {
+        Ok(Config {
+            file,
+            root: root.to_path_buf(),
+            pipeline: raw.pipeline.into_inner(),
+            secrets,
+            services,
+            stages,
+        })
+    } else {
+        // Errors of the user's file first, in source order.
+        errors.sort_by_key(|e| (e.file != source.name, e.line, e.column));
+        Err(ConfigErrors(errors))
+    }
+}
+
+/// Checks a service, stage, pipeline or command name against [`NAME_RULE`].
+fn check_name(kind: &str, name: &str) -> Result<(), String> {
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !name.is_empty()
+        && name.len() <= 63
+        && valid_chars
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+    {
+        Ok(())
+    } else {
+        Err(format!("invalid {kind} name \"{name}\"; {NAME_RULE}"))
+    }
+}
+
+fn is_secret_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn validate_secrets(
+    raw: &BTreeMap<Spanned<String>, Spanned<RawSecret>>,
+    source: Source<'_>,
+    root: &Path,
+    errors: &mut Vec<ConfigError>,
+) -> BTreeMap<String, SecretSource> {
+    let mut secrets = BTreeMap::new();
+    for (name, secret) in raw {
+        let name_str = name.get_ref();
+        if !is_secret_name(name_str) {
+            errors.push(source.error(
+                name.span(),
+                format!("invalid secret name \"{name_str}\"; {SECRET_NAME_RULE}"),
+            ));
+        }
+        let RawSecret {
+            from_env,
+            from_file,
+        } = secret.get_ref();
+        let secret_source = match (from_env, from_file) {
+            (Some(env), None) => non_empty(env, "from-env", source, errors)
+                .map(|env| SecretSource::Env(env.to_string())),
+            (None, Some(file)) => non_empty(file, "from-file", source, errors)
+                .map(|file| SecretSource::File(root.join(file))),
+            (None, None) => {
+                errors.push(source.error(
+                    name.span(),
+                    format!(
+                        "secret '{name_str}' has no source; set exactly one of \
+                         `from-env = \"VARIABLE\"` or `from-file = \"path\"`"
+                    ),
+                ));
+                None
+            }
+            (Some(_), Some(file)) => {
+                errors.push(source.error(
+                    file.span(),
+                    format!(
+                        "secret '{name_str}' has two sources; set exactly one of \
+                         `from-env` or `from-file`, not both"
+                    ),
+                ));
+                None
+            }
+        };
+        if let Some(secret_source) = secret_source {
+            secrets.insert(name_str.clone(), secret_source);
+        }
+    }
+    secrets
+}
+
+/// The value of a string key that must not be empty.
+fn non_empty<'a>(
+    value: &'a Spanned<String>,
+    key: &str,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<&'a str> {
+    if value.get_ref().trim().is_empty() {
+        errors.push(source.error(value.span(), format!("`{key}` is empty; give a value")));
+        None
+    } else {
+        Some(value.get_ref())
+    }
+}
+
+fn validate_services(
+    raw: &[RawService],
+    source: Source<'_>,
+    root: &Path,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Service> {
+    let mut first_line: HashMap<&str, usize> = HashMap::new();
+    let mut services = Vec::new();
+    for service in raw {
+        let name = service.name.get_ref();
+        if let Err(message) = check_name("service", name) {
+            errors.push(source.error(service.name.span(), message));
+        }
+        if let Some(line) = first_line.get(name.as_str()) {
+            errors.push(source.error(
+                service.name.span(),
+                format!(
+                    "duplicate service name '{name}'; it is already defined at line {line}; \
+                     give each service its own name"
+                ),
+            ));
+        } else {
+            first_line.insert(name, source.line(service.name.span()));
+        }
+
+        let path = string_or(&service.path, DEFAULT_PATH);
+        let dockerfile = string_or(&service.dockerfile, DEFAULT_DOCKERFILE);
+        let image = string_or(&service.image, DEFAULT_IMAGE);
+
+        let dir = root.join(&path);
+        if !dir.is_dir() {
+            let span = span_or(&service.path, &service.name);
+            errors.push(source.error(
+                span,
+                format!(
+                    "service path \"{path}\" of service '{name}' is not a directory; \
+                     paths are relative to the directory of the config file"
+                ),
+            ));
+        } else if !dir.join(&dockerfile).is_file() {
+            let shown = if path == DEFAULT_PATH {
+                dockerfile.clone()
+            } else {
+                format!("{}/{dockerfile}", path.trim_end_matches('/'))
+            };
+            let message = if service.dockerfile.is_some() {
+                format!(
+                    "dockerfile \"{shown}\" of service '{name}' does not exist; \
+                     create it or fix `dockerfile` (relative to the service path)"
+                )
+            } else {
+                format!(
+                    "service '{name}' has no Dockerfile at \"{shown}\"; create it or set \
+                     `dockerfile = \"...\"` (relative to the service path)"
+                )
+            };
+            errors.push(source.error(span_or(&service.dockerfile, &service.name), message));
+        }
+
+        if image.trim().is_empty() || image.contains(char::is_whitespace) {
+            errors.push(source.error(
+                span_or(&service.image, &service.name),
+                format!(
+                    "invalid image \"{image}\"; expected an image reference like \"alpine:3.20\""
+                ),
+            ));
+        }
+
+        let mut commands = BTreeMap::new();
+        for (command, text) in &service.commands {
+            if let Err(message) = check_name("command", command.get_ref()) {
+                errors.push(source.error(command.span(), message));
+            }
+            if text.get_ref().trim().is_empty() {
+                errors.push(source.error(
+                    text.span(),
+                    format!(
+                        "command '{}' of service '{name}' is empty; give the shell command to run",
+                        command.get_ref()
+                    ),
+                ));
+            }
+            commands.insert(command.get_ref().clone(), text.get_ref().clone());
+        }
+
+        services.push(Service {
+            name: name.clone(),
+            path,
+            dockerfile,
+            image,
+            commands,
+        });
+    }
+    services
+}
+
+fn string_or(value: &Option<Spanned<String>>, default: &str) -> String {
+    value
+        .as_ref()
+        .map_or_else(|| default.to_string(), |v| v.get_ref().clone())
+}
+
+fn span_or<T>(value: &Option<Spanned<T>>, fallback: &Spanned<String>) -> Range<usize> {
+    value
+        .as_ref()
+        .map_or_else(|| fallback.span(), Spanned::span)
+}
+
+fn validate_stages(
+    raw: &[RawStage],
+    source: Source<'_>,
+    root: &Path,
+    secrets: &BTreeMap<String, SecretSource>,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<Stage> {
+    // Stage names in order, first definition wins.
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut defined: Vec<&str> = Vec::new();
+    for (i, stage) in raw.iter().enumerate() {
+        let name = stage.name.get_ref();
+        if let Err(message) = check_name("stage", name) {
+            errors.push(source.error(stage.name.span(), message));
+        }
+        if let Some(&first) = index.get(name.as_str()) {
+            errors.push(source.error(
+                stage.name.span(),
+                format!(
+                    "duplicate stage name '{name}'; it is already defined at line {}; \
+                     give each stage its own name",
+                    source.line(raw[first].name.span())
+                ),
+            ));
+        } else {
+            index.insert(name, i);
+            defined.push(name);
+        }
+    }
+
+    let mut stages = Vec::new();
+    for stage in raw {
+        let name = stage.name.get_ref();
+        let uses = validate_uses(&stage.uses, source, root, errors);
+
+        let mut needs = Vec::new();
+        for need in &stage.needs {
+            let need_name = need.get_ref();
+            if !index.contains_key(need_name.as_str()) {
+                errors.push(source.error(
+                    need.span(),
+                    format!(
+                        "stage '{name}' needs '{need_name}', but no stage has that name; \
+                         defined stages are: {}",
+                        defined.join(", ")
+                    ),
+                ));
+            } else if needs.contains(need_name) {
+                errors.push(source.error(
+                    need.span(),
+                    format!("stage '{name}' lists '{need_name}' twice in `needs`; list it once"),
+                ));
+            } else {
+                needs.push(need_name.clone());
+            }
+        }
+
+        let grants = stage.grants.as_ref().map(Spanned::get_ref);
+        let grants = validate_grants(grants, source, secrets, errors);
+        let limits = stage.limits.as_ref().map(Spanned::get_ref);
+        let limits = validate_limits(limits, source, errors);
+        let with = validate_with(&stage.with, source, errors);
+
+        let raw_limits = stage.limits.as_ref().map(Spanned::get_ref);
+        let origin = StageOrigin {
+            file: source.name.to_string(),
+            line: source.line(stage.name.span()),
+            grants_line: stage.grants.as_ref().map(|g| source.line(g.span())),
+            limits_line: stage.limits.as_ref().map(|l| source.line(l.span())),
+            memory_line: raw_limits
+                .and_then(|l| l.memory_mib.as_ref())
+                .map(|m| source.line(m.span())),
+            timeout_line: raw_limits
+                .and_then(|l| l.timeout.as_ref())
+                .map(|t| source.line(t.span())),
+        };
+
+        if let Some(uses) = uses {
+            stages.push(Stage {
+                name: name.clone(),
+                uses,
+                needs,
+                grants,
+                limits,
+                with,
+                origin,
+            });
+        }
+    }
+
+    check_cycles(raw, &index, source, errors);
+    stages
+}
+
+fn validate_uses(
+    uses: &Spanned<String>,
+    source: Source<'_>,
+    root: &Path,
+    errors: &mut Vec<ConfigError>,
+) -> Option<PluginRef> {
+    let value = uses.get_ref();
+    if let Some(builtin) = value.strip_prefix("builtin:") {
+        if KNOWN_BUILTINS.contains(&builtin) {
+            return Some(PluginRef::Builtin(builtin.to_string()));
+        }
+        let known: Vec<String> = KNOWN_BUILTINS
+            .iter()
+            .map(|b| format!("builtin:{b}"))
+            .collect();
+        errors.push(source.error(
+            uses.span(),
+            format!(
+                "unknown builtin plugin \"{value}\"; known builtins are: {}",
+                known.join(", ")
+            ),
+        ));
+        None
+    } else if value.ends_with(".wasm") {
+        let file = root.join(value);
+        if file.is_file() {
+            Some(PluginRef::File(file))
+        } else {
+            errors.push(source.error(
+                uses.span(),
+                format!(
+                    "plugin file \"{value}\" does not exist; build it or fix the path \
+                     (relative to the directory of the config file)"
+                ),
+            ));
+            None
+        }
+    } else {
+        errors.push(source.error(
+            uses.span(),
+            format!(
+                "invalid `uses` value \"{value}\"; expected \"builtin:<name>\" or the path of a \
+                 .wasm component"
+            ),
+        ));
+        None
+    }
+}
+
+fn validate_grants(
+    raw: Option<&RawGrants>,
+    source: Source<'_>,
+    secrets: &BTreeMap<String, SecretSource>,
+    errors: &mut Vec<ConfigError>,
+) -> Grants {
+    let Some(raw) = raw else {
+        return Grants::default();
+    };
+    let mut granted = BTreeSet::new();
+    for secret in &raw.secrets {
+        let name = secret.get_ref();
+        if !secrets.contains_key(name) {
+            let declared = if secrets.is_empty() {
+                "none are declared".to_string()
+            } else {
+                let names: Vec<&str> = secrets.keys().map(String::as_str).collect();
+                format!("declared secrets are: {}", names.join(", "))
+            };
+            errors.push(source.error(
+                secret.span(),
+                format!(
+                    "secret '{name}' is not declared; add a [secrets.{name}] table with \
+                     `from-env` or `from-file` ({declared})"
+                ),
+            ));
+        } else if !granted.insert(name.clone()) {
+            errors.push(source.error(
+                secret.span(),
+                format!("secret '{name}' is granted twice; list it once"),
+            ));
+        }
+    }
+    Grants {
+        containers: raw.containers,
+        images: raw.images,
+        secrets: granted,
+        workspace_write: raw.workspace_write,
+    }
+}
+
+fn validate_limits(
+    raw: Option<&RawLimits>,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Limits {
+    let mut limits = Limits::default();
+    let Some(raw) = raw else {
+        return limits;
+    };
+    if let Some(memory) = &raw.memory_mib {
+        let mib = *memory.get_ref();
+        match u64::try_from(mib) {
+            Ok(mib) if (1..=Limits::MAX_MEMORY_MIB).contains(&mib) => {
+                limits.memory_bytes = mib * 1024 * 1024;
+            }
+            _ => errors.push(source.error(
+                memory.span(),
+                format!(
+                    "memory-mib = {mib} is out of range; expected 1 to {} (MiB)",
+                    Limits::MAX_MEMORY_MIB
+                ),
+            )),
+        }
+    }
+    if let Some(timeout) = &raw.timeout {
+        match parse_duration(timeout.get_ref()) {
+            Ok(Duration::ZERO) => errors.push(source.error(
+                timeout.span(),
+                format!("timeout \"{}\" must be longer than zero", timeout.get_ref()),
+            )),
+            Ok(duration) if duration > Limits::MAX_TIMEOUT => errors.push(source.error(
+                timeout.span(),
+                format!(
+                    "timeout \"{}\" is longer than the maximum of 24h",
+                    timeout.get_ref()
+                ),
+            )),
+            Ok(duration) => limits.timeout = duration,
+            Err(error) => errors.push(source.error(timeout.span(), format!("timeout: {error}"))),
+        }
+    }
+    limits
+}
+
+fn validate_with(
+    raw: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> BTreeMap<String, String> {
+    let mut with = BTreeMap::new();
+    for (key, value) in raw {
+        let rendered = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                errors.push(source.error(
+                    value.span(),
+                    format!(
+                        "value of `with.{}` must be a string, integer or boolean, not {}",
+                        key.get_ref(),
+                        other.type_str()
+                    ),
+                ));
+                continue;
+            }
+        };
+        with.insert(key.get_ref().clone(), rendered);
+    }
+    with
+}
+
+/// Reports every dependency cycle among the stages, as "a -> b -> a".
+fn check_cycles(
+    raw: &[RawStage],
+    index: &HashMap<&str, usize>,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+
+    struct Walk<'a> {
+        raw: &'a [RawStage],
+        index: &'a HashMap<&'a str, usize>,
+        marks: Vec<Mark>,
+        path: Vec<usize>,
+        found: Vec<(Vec<usize>, Range<usize>)>,
+    }
+
+    impl Walk<'_> {
+        fn visit(&mut self, node: usize) {
+            self.marks[node] = Mark::Open;
+            self.path.push(node);
+            for need in &self.raw[node].needs {
+                let Some(&next) = self.index.get(need.get_ref().as_str()) else {
+                    continue;
+                };
+                match self.marks[next] {
+                    Mark::New => self.visit(next),
+                    Mark::Open => {
+                        let start = self.path.iter().position(|&n| n == next).unwrap_or(0);
+                        let mut cycle = self.path[start..].to_vec();
+                        cycle.push(next);
+                        self.found.push((cycle, need.span()));
+                    }
+                    Mark::Done => {}
+                }
+            }
+            self.path.pop();
+            self.marks[node] = Mark::Done;
+        }
+    }
+
+    let mut walk = Walk {
+        raw,
+        index,
+        marks: vec![Mark::New; raw.len()],
+        path: Vec::new(),
+        found: Vec::new(),
+    };
+    for (node, stage) in raw.iter().enumerate() {
+        // Only first definitions take part; duplicates are reported elsewhere.
+        if walk.marks[node] == Mark::New && index.get(stage.name.get_ref().as_str()) == Some(&node)
+        {
+            walk.visit(node);
+        }
+    }
+    for (cycle, span) in walk.found {
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|&i| raw[i].name.get_ref().as_str())
+            .collect();
+        errors.push(source.error(
+            span,
+            format!(
+                "dependency cycle {}; a stage cannot need itself, directly or through other \
+                 stages; remove one of these `needs` entries",
+                names.join(" -> ")
+            ),
+        ));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::config::{ConfigErrors, PluginRef, SecretSource, parse};
+
+    /// A temporary repository with a Dockerfile at its root.
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        dir
+    }
+
+    fn parse_in(root: &Path, body: &str) -> Result<crate::config::Config, ConfigErrors> {
+        let text = format!("version = 1\npipeline = \"p\"\n[[service]]\nname = \"app\"\n{body}");
+        parse("seamless.toml", &text, root)
+    }
+
+    #[test]
+    fn service_defaults_apply() {
+        let dir = repo();
+        let config = parse_in(dir.path(), "").unwrap();
+        let service = &config.services[0];
+        assert_eq!(service.path, ".");
+        assert_eq!(service.dockerfile, "Dockerfile");
+        assert_eq!(service.image, "seamless/busybox");
+        assert!(service.commands.is_empty());
+        assert_eq!(config.root, dir.path());
+        assert_eq!(config.file, dir.path().join("seamless.toml"));
+    }
+
+    #[test]
+    fn stage_origin_records_lines_of_name_grants_and_limits() {
+        let dir = repo();
+        let body = "\
+[[stage]]
+name = \"test\"
+uses = \"builtin:command\"
+[stage.grants]
+containers = true
+[stage.limits]
+memory-mib = 128
+timeout = \"5m\"
+";
+        let config = parse_in(dir.path(), body).unwrap();
+        let origin = &config.stages[0].origin;
+        assert_eq!(origin.file, "seamless.toml");
+        assert_eq!(origin.line, 6);
+        assert_eq!(origin.grants_line, Some(8));
+        assert_eq!(origin.limits_line, Some(10));
+        assert_eq!(origin.memory_line, Some(11));
+        assert_eq!(origin.timeout_line, Some(12));
+        assert_eq!(config.stages[0].limits.memory_bytes, 128 * 1024 * 1024);
+        assert_eq!(config.stages[0].limits.timeout, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn stage_origin_of_inline_grants_is_their_line() {
+        let dir = repo();
+        let body =
+            "[[stage]]\nname = \"b\"\nuses = \"builtin:build\"\n\ngrants = { images = true }\n";
+        let config = parse_in(dir.path(), body).unwrap();
+        let origin = &config.stages[0].origin;
+        assert_eq!(origin.grants_line, Some(9));
+        assert_eq!(origin.limits_line, None);
+        assert_eq!(origin.memory_line, None);
+    }
+
+    #[test]
+    fn wasm_plugin_path_resolves_against_the_config_directory() {
+        let dir = repo();
+        std::fs::create_dir(dir.path().join("plugins")).unwrap();
+        std::fs::write(dir.path().join("plugins/lint.wasm"), b"\0asm").unwrap();
+        let body = "[[stage]]\nname = \"lint\"\nuses = \"plugins/lint.wasm\"\n";
+        let config = parse_in(dir.path(), body).unwrap();
+        assert_eq!(
+            config.stages[0].uses,
+            PluginRef::File(dir.path().join("plugins/lint.wasm"))
+        );
+    }
+
+    #[test]
+    fn secret_sources_resolve_and_grants_keep_them() {
+        let dir = repo();
+        let text = "\
+version = 1
+pipeline = \"p\"
+[secrets.TOKEN]
+from-env = \"MY_TOKEN\"
+[secrets.KEY]
+from-file = \"keys/deploy\"
+[[service]]
+name = \"app\"
+[[stage]]
+name = \"deploy\"
+uses = \"builtin:command\"
+grants = { secrets = [\"TOKEN\", \"KEY\"] }
+";
+        let config = parse("seamless.toml", text, dir.path()).unwrap();
+        assert_eq!(
+            config.secrets["TOKEN"],
+            SecretSource::Env("MY_TOKEN".into())
+        );
+        assert_eq!(
+            config.secrets["KEY"],
+            SecretSource::File(dir.path().join("keys/deploy"))
+        );
+        let granted: Vec<&str> = config.stages[0]
+            .grants
+            .secrets
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(granted, ["KEY", "TOKEN"]);
+    }
+
+    #[test]
+    fn with_values_are_rendered_as_strings() {
+        let dir = repo();
+        let body = "[[stage]]\nname = \"s\"\nuses = \"builtin:command\"\n[stage.with]\ncommand = \"lint\"\nretries = 3\nverbose = false\n";
+        let config = parse_in(dir.path(), body).unwrap();
+        let with = &config.stages[0].with;
+        assert_eq!(with["command"], "lint");
+        assert_eq!(with["retries"], "3");
+        assert_eq!(with["verbose"], "false");
+    }
+
+    #[test]
+    fn every_semantic_error_is_reported_at_once_in_source_order() {
+        let dir = repo();
+        let body = "\
+[[stage]]
+name = \"a\"
+uses = \"builtin:nope\"
+needs = [\"missing\"]
+[stage.limits]
+timeout = \"soon\"
+[[stage]]
+name = \"a\"
+uses = \"builtin:command\"
+";
+        let errors = parse_in(dir.path(), body).unwrap_err();
+        let lines: Vec<usize> = errors.0.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [7, 8, 10, 12], "{errors}");
+    }
+
+    #[test]
+    fn missing_dockerfile_of_default_path_points_at_the_service_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = parse_in(dir.path(), "").unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!((errors.0[0].line, errors.0[0].column), (4, 8));
+        assert!(errors.0[0].message.contains("no Dockerfile"), "{errors}");
+    }
+}
