@@ -133,6 +133,21 @@ async fn output_lines_reach_the_sink_per_stream() {
 }
 
 #[tokio::test]
+async fn many_lines_arrive_complete_and_in_order() {
+    let run = unique("many");
+    let _cleanup = Cleanup(run.clone());
+    let host = host().await;
+    let (sink, lines) = collector();
+    let handle = host
+        .run(spec(&run, &["seq", "1", "5000"]), sink)
+        .await
+        .unwrap();
+    assert_eq!(host.wait(&handle).await.unwrap(), 0);
+    let expected: Vec<String> = (1..=5000).map(|n| n.to_string()).collect();
+    assert_eq!(on(&lines, LogStream::Stdout), expected);
+}
+
+#[tokio::test]
 async fn non_zero_exit_is_returned_as_the_exit_code() {
     let run = unique("exit");
     let _cleanup = Cleanup(run.clone());
