@@ -7,7 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 need_apt=()
-command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+[ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ] || need_apt+=(docker.io)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -28,7 +28,9 @@ fi
 
 if ! docker info >/dev/null 2>&1; then
   echo "test-env: starting dockerd"
-  dockerd >/tmp/seamless-dockerd.log 2>&1 &
+  dockerd_bin="$(command -v dockerd || true)"
+  [ -n "$dockerd_bin" ] || dockerd_bin=/usr/sbin/dockerd
+  "$dockerd_bin" >/tmp/seamless-dockerd.log 2>&1 &
   pid=$!
   if [ -n "${SEAMLESS_DOCKERD_PIDFILE:-}" ]; then echo "$pid" >"$SEAMLESS_DOCKERD_PIDFILE"; fi
   for _ in $(seq 1 60); do

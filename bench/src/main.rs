@@ -13,7 +13,9 @@ use anyhow::{Result, bail};
 
 fn main() -> Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     match which.as_str() {
         "plugin" => rt.block_on(plugin::run())?,
         "pipeline" => pipeline::run()?,

@@ -59,7 +59,13 @@ pub fn run() -> Result<()> {
     let data = tempfile::tempdir()?;
     write_repo(repo.path())?;
     // Warm up both (component cache, page cache).
-    timed(Command::new(&bin).arg("run").arg(repo.path()).args(["--host", "docker", "--data-dir"]).arg(data.path()))?;
+    timed(
+        Command::new(&bin)
+            .arg("run")
+            .arg(repo.path())
+            .args(["--host", "docker", "--data-dir"])
+            .arg(data.path()),
+    )?;
     timed(Command::new("sh").arg("script.sh").current_dir(repo.path()))?;
     let (mut ours, mut script) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
@@ -70,12 +76,17 @@ pub fn run() -> Result<()> {
                 .args(["--host", "docker", "--data-dir"])
                 .arg(data.path()),
         )?);
-        script.push(timed(Command::new("sh").arg("script.sh").current_dir(repo.path()))?);
+        script.push(timed(
+            Command::new("sh").arg("script.sh").current_dir(repo.path()),
+        )?);
     }
     let (a, b) = (percentile(&ours, 50.0), percentile(&script, 50.0));
     println!("pipeline: 5 chained busybox stages, median of {ROUNDS}");
     println!("  seamless run:             {}", ms(a));
     println!("  shell script (docker run): {}", ms(b));
-    println!("  ratio seamless/script:    {:.2}", a.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "  ratio seamless/script:    {:.2}",
+        a.as_secs_f64() / b.as_secs_f64()
+    );
     Ok(())
 }

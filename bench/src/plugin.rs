@@ -26,7 +26,8 @@ pub async fn run() -> Result<()> {
             wasm.display()
         ),
     )?;
-    let config: Config = seamless_core::config::load(repo.path()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let config: Config =
+        seamless_core::config::load(repo.path()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let stage = config.stages.first().context("no stage")?.clone();
     let bytes = std::fs::read(&wasm).with_context(|| format!("read {}", wasm.display()))?;
 
@@ -74,7 +75,10 @@ pub async fn run() -> Result<()> {
 
     println!("plugin (misbehave.wasm, {} KB)", bytes.len() / 1024);
     println!("  first load (compile + describe): {}", ms(first_load));
-    println!("  cold load from disk cache (deserialize + describe), median of 10: {}", ms(percentile(&cold, 50.0)));
+    println!(
+        "  cold load from disk cache (deserialize + describe), median of 10: {}",
+        ms(percentile(&cold, 50.0))
+    );
     println!(
         "  warm fresh-Store instantiate + run, {SAMPLES} samples: median {}, p99 {}",
         ms(percentile(&samples, 50.0)),

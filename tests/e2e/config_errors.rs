@@ -34,7 +34,11 @@ fn validate_reports_every_problem_at_once() {
 #[test]
 fn help_works_on_every_command() {
     let s = Scratch::empty();
-    for args in [vec!["--help"], vec!["run", "--help"], vec!["validate", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["validate", "--help"],
+    ] {
         let out = std::process::Command::new(crate::support::seamless_bin())
             .args(&args)
             .output()

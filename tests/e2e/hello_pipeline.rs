@@ -39,7 +39,10 @@ fn good_pipeline_succeeds_on_docker_and_tags_the_image_with_the_commit() {
 #[test]
 fn failing_unit_test_fails_the_run_skips_dependents_and_leaves_no_container() {
     let s = Scratch::example("hello");
-    s.write("test.sh", "#!/bin/sh\necho 'FAIL: greeting is wrong'\nexit 1\n");
+    s.write(
+        "test.sh",
+        "#!/bin/sh\necho 'FAIL: greeting is wrong'\nexit 1\n",
+    );
     let run = s.run(&["--host", "docker"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let id = run.run_id();
@@ -64,7 +67,11 @@ fn same_pipeline_passes_on_the_local_host() {
     assert_eq!(run.code, 0, "{}", run.all());
     let id = run.run_id();
     assert!(statuses(&s, &id).iter().all(|(_, st)| st == "success"));
-    assert!(run.stdout.contains("lint: 3 scripts clean"), "{}", run.all());
+    assert!(
+        run.stdout.contains("lint: 3 scripts clean"),
+        "{}",
+        run.all()
+    );
     assert!(s.stored_logs(&id).contains("test: 1 passed"));
 }
 
@@ -73,6 +80,9 @@ fn stage_filter_runs_the_named_stage_and_what_it_needs_only() {
     let s = Scratch::example("hello");
     let run = s.run(&["--host", "local", "--stage", "unit-test"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    let names: Vec<String> = statuses(&s, &run.run_id()).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = statuses(&s, &run.run_id())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(names, ["code-quality", "unit-test"]);
 }

@@ -5,9 +5,8 @@ use crate::support::{Scratch, misbehave_wasm};
 /// A pipeline of `misbehave` stages: (name, behaviour, extra stage lines).
 pub fn misbehave_pipeline(s: &Scratch, stages: &[(&str, &str, &str)]) {
     let wasm = misbehave_wasm();
-    let mut toml = String::from(
-        "version = 1\npipeline = \"misbehave\"\n\n[[service]]\nname = \"svc\"\n\n",
-    );
+    let mut toml =
+        String::from("version = 1\npipeline = \"misbehave\"\n\n[[service]]\nname = \"svc\"\n\n");
     for (name, behaviour, extra) in stages {
         toml.push_str(&format!(
             "[[stage]]\nname = \"{name}\"\nuses = \"{}\"\n{extra}\n[stage.with]\nbehaviour = \"{behaviour}\"\n\n",
@@ -52,7 +51,10 @@ fn plugin_in_an_infinite_loop_is_stopped_at_its_timeout() {
 #[test]
 fn plugin_that_panics_fails_its_stage_not_the_runtime() {
     let s = Scratch::empty();
-    misbehave_pipeline(&s, &[("boom", "panic", ""), ("after", "ok", "needs = [\"boom\"]")]);
+    misbehave_pipeline(
+        &s,
+        &[("boom", "panic", ""), ("after", "ok", "needs = [\"boom\"]")],
+    );
     let run = s.run(&["--host", "local"]);
     assert_eq!(run.code, 1, "{}", run.all());
     let id = run.run_id();
@@ -72,7 +74,11 @@ fn workspace_is_read_only_unless_write_is_granted() {
 
     misbehave_pipeline(
         &s,
-        &[("writer", "write-file", "[stage.grants]\nworkspace-write = true")],
+        &[(
+            "writer",
+            "write-file",
+            "[stage.grants]\nworkspace-write = true",
+        )],
     );
     // The fixture does not declare workspace-write, so the grant alone is not enough.
     let still_denied = s.run(&["--host", "local"]);

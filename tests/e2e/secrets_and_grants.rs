@@ -35,7 +35,13 @@ fn secret_values_never_appear_in_printed_or_stored_logs() {
         1,
     );
     s.write("seamless.toml", &toml);
-    let args = ["run", s.path().to_str().unwrap(), "--host", "docker", "--verbose"];
+    let args = [
+        "run",
+        s.path().to_str().unwrap(),
+        "--host",
+        "docker",
+        "--verbose",
+    ];
     let run = s.seamless(&args, &[("E2E_API_TOKEN", secret)]);
     assert_eq!(run.code, 0, "{}", run.all());
     let id = run.run_id();

@@ -10,7 +10,10 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// The `seamless` binary of this build (built once if the test run did not).
@@ -87,7 +90,10 @@ impl Scratch {
 
     /// The stored stages of a run.
     pub fn stages(&self, run_id: &str) -> Vec<StageRecord> {
-        Store::open(self.data.path()).unwrap().stages(run_id).unwrap()
+        Store::open(self.data.path())
+            .unwrap()
+            .stages(run_id)
+            .unwrap()
     }
 
     /// One stored stage.
@@ -206,7 +212,10 @@ pub fn python_stage_wasm() -> PathBuf {
                 .arg(&tmp)
                 .status()
                 .unwrap();
-            assert!(status.success(), "componentize-py build of the python stage failed");
+            assert!(
+                status.success(),
+                "componentize-py build of the python stage failed"
+            );
             std::fs::rename(&tmp, &out).unwrap();
         }
         out

@@ -9,8 +9,8 @@ mod spec;
 
 pub use error::HostError;
 pub use spec::{
-    ContainerHandle, ContainerSpec, ImageBuildSpec, LogSink, LogStream, WorkspaceMount,
-    LABEL_RUN, LABEL_SERVICE, LABEL_STAGE,
+    ContainerHandle, ContainerSpec, ImageBuildSpec, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE, LogSink,
+    LogStream, WorkspaceMount,
 };
 
 use async_trait::async_trait;

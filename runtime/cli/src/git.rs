@@ -29,7 +29,9 @@ fn listing_digest(dir: &Path) -> u64 {
     let mut stack = vec![dir.to_owned()];
     let mut seen = 0usize;
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         let mut entries: Vec<_> = entries.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {

@@ -53,7 +53,10 @@ impl Progress {
     fn show(&mut self, event: RunEvent) {
         match event {
             RunEvent::Planned { run_id, instances } => {
-                self.print(format!("run {run_id}: {} stage instance(s)", instances.len()));
+                self.print(format!(
+                    "run {run_id}: {} stage instance(s)",
+                    instances.len()
+                ));
                 if let Some(m) = &self.live {
                     for (service, stage) in instances {
                         let bar = m.add(ProgressBar::new_spinner());

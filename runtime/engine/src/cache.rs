@@ -58,7 +58,9 @@ impl ComponentCache {
         bytes: &[u8],
         component_sha256: &str,
     ) -> Result<(Component, CacheOutcome), EngineError> {
-        let path = self.dir.join(format!("{}.cwasm", self.key(component_sha256)));
+        let path = self
+            .dir
+            .join(format!("{}.cwasm", self.key(component_sha256)));
         if path.is_file() {
             // SAFETY: the file was written by `Engine::precompile_component` of this
             // wasmtime version with this configuration (both are in the key), into a
@@ -80,9 +82,11 @@ impl ComponentCache {
             path: self.dir.clone(),
             reason: e.to_string(),
         })?;
-        let tmp = self
-            .dir
-            .join(format!(".{}.{}.tmp", self.key(component_sha256), std::process::id()));
+        let tmp = self.dir.join(format!(
+            ".{}.{}.tmp",
+            self.key(component_sha256),
+            std::process::id()
+        ));
         std::fs::write(&tmp, &artifact)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| EngineError::Cache {

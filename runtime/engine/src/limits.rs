@@ -1,7 +1,7 @@
 //! The memory cap of one Store, and the epoch ticker behind time limits.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::{Engine, ResourceLimiter};
 
@@ -127,7 +127,10 @@ mod tests {
     fn memory_past_the_cap_is_refused_and_recorded() {
         let mut cap = MemoryCap::new(1024 * 1024);
         assert!(matches!(cap.memory_growing(0, 512 * 1024, None), Ok(true)));
-        assert!(cap.memory_growing(512 * 1024, 2 * 1024 * 1024, None).is_err());
+        assert!(
+            cap.memory_growing(512 * 1024, 2 * 1024 * 1024, None)
+                .is_err()
+        );
         assert!(cap.was_hit());
     }
 

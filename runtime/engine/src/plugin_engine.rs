@@ -225,7 +225,10 @@ impl PluginEngine {
         let stage_name = inv.stage.clone();
         let origin = inv.origin.clone();
         let limits = inv.limits.clone();
-        let write = plugin.manifest.capabilities.contains(&Capability::WorkspaceWrite)
+        let write = plugin
+            .manifest
+            .capabilities
+            .contains(&Capability::WorkspaceWrite)
             && inv.grants.workspace_write;
         let mut wasi = WasiCtx::builder();
         wasi.stdout(stdout.clone())
@@ -305,9 +308,9 @@ impl PluginEngine {
                 (None, Ok(outcome)) => Ok(outcome.summary),
                 (None, Err(StageError::Failed(m))) => Err(StageFailure::Failed(m)),
                 (None, Err(StageError::InvalidConfig(m))) => Err(StageFailure::InvalidConfig(m)),
-                (None, Err(StageError::Host(e))) => {
-                    Err(StageFailure::Host(format!("{who}: host call failed: {e:?}")))
-                }
+                (None, Err(StageError::Host(e))) => Err(StageFailure::Host(format!(
+                    "{who}: host call failed: {e:?}"
+                ))),
             },
         };
         StageReport { result, outputs }
@@ -356,13 +359,13 @@ fn timeout_failure(who: &str, origin: &StageOrigin, limit: Duration) -> StageFai
 /// A duration as `seamless.toml` writes it: `90s`, `5m`, `1h`, `500ms`.
 fn human_duration(d: Duration) -> String {
     let ms = d.as_millis();
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         format!("{ms}ms")
     } else {
         let s = ms / 1000;
-        if s % 3600 == 0 && s > 0 {
+        if s.is_multiple_of(3600) && s > 0 {
             format!("{}h", s / 3600)
-        } else if s % 60 == 0 && s > 0 {
+        } else if s.is_multiple_of(60) && s > 0 {
             format!("{}m", s / 60)
         } else {
             format!("{s}s")
@@ -438,7 +441,6 @@ impl seamless_host_api::ContainerHost for NoHost {
 fn refused() -> seamless_host_api::HostError {
     seamless_host_api::HostError::Invalid("no host calls are allowed during describe()".into())
 }
-
 
 #[cfg(test)]
 mod tests {

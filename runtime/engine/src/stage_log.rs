@@ -196,7 +196,12 @@ mod tests {
         w.push(b"secret\nsecond ");
         w.push(b"line\npartial");
         w.flush_tail();
-        let texts: Vec<String> = lines.lock().unwrap().iter().map(|l| l.text.clone()).collect();
+        let texts: Vec<String> = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.text.clone())
+            .collect();
         assert_eq!(texts, ["token=***", "second line", "partial"]);
     }
 }

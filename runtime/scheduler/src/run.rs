@@ -67,17 +67,22 @@ impl Scheduler {
         let run_id = uuid::Uuid::now_v7().simple().to_string();
         let plan = request.plan.clone();
         let config = request.config.clone();
-        let stage_defs: BTreeMap<&str, &Stage> = config
-            .stages
-            .iter()
-            .map(|s| (s.name.as_str(), s))
-            .collect();
+        let stage_defs: BTreeMap<&str, &Stage> =
+            config.stages.iter().map(|s| (s.name.as_str(), s)).collect();
         for inst in &plan.instances {
             if !stage_defs.contains_key(inst.stage.as_str()) {
                 return Err(SchedulerError::Plan(format!("no stage '{}'", inst.stage)));
             }
-            if !request.config.services.iter().any(|s| s.name == inst.service) {
-                return Err(SchedulerError::Plan(format!("no service '{}'", inst.service)));
+            if !request
+                .config
+                .services
+                .iter()
+                .any(|s| s.name == inst.service)
+            {
+                return Err(SchedulerError::Plan(format!(
+                    "no service '{}'",
+                    inst.service
+                )));
             }
         }
         let instances: Vec<(String, String)> = plan
@@ -143,7 +148,8 @@ impl Scheduler {
                             "skipped because '{}' did not succeed",
                             plan.instances[blocker].stage
                         );
-                        status[i] = self.transition(&shared, i, StageEvent::Skip, None, Some(msg))?;
+                        status[i] =
+                            self.transition(&shared, i, StageEvent::Skip, None, Some(msg))?;
                         continue;
                     }
                     let ready = needs.iter().all(|&d| status[d] == StageStatus::Success);
@@ -160,7 +166,8 @@ impl Scheduler {
                         let mut inputs = BTreeMap::new();
                         for &d in needs {
                             for (k, v) in &outputs[d] {
-                                inputs.insert(format!("{}.{k}", plan.instances[d].stage), v.clone());
+                                inputs
+                                    .insert(format!("{}.{k}", plan.instances[d].stage), v.clone());
                             }
                         }
                         let inv = self.invocation(&shared, i, stage, inputs);
@@ -259,7 +266,8 @@ impl Scheduler {
         let key = self.key(shared, i);
         let next = self.store.transition(&key, event)?;
         if event == StageEvent::Skip {
-            self.store.set_stage_message(&key, message.as_deref(), None)?;
+            self.store
+                .set_stage_message(&key, message.as_deref(), None)?;
         }
         let _ = shared.events.send(RunEvent::Stage {
             service: key.service,

@@ -130,7 +130,14 @@ impl Store {
                  started_at = COALESCE(?5, started_at),
                  finished_at = COALESCE(?6, finished_at)
              WHERE run_id = ?1 AND service = ?2 AND stage = ?3",
-            params![key.run_id, key.service, key.stage, next.as_str(), started, finished],
+            params![
+                key.run_id,
+                key.service,
+                key.stage,
+                next.as_str(),
+                started,
+                finished
+            ],
         )?;
         tx.execute(
             "INSERT INTO events (run_id, service, stage, from_status, event, to_status, at)
@@ -164,7 +171,11 @@ impl Store {
     }
 
     /// Records a stage's outputs.
-    pub fn put_outputs(&self, key: &StageKey, outputs: &BTreeMap<String, String>) -> Result<(), StoreError> {
+    pub fn put_outputs(
+        &self,
+        key: &StageKey,
+        outputs: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         for (k, v) in outputs {
@@ -235,19 +246,31 @@ impl Store {
                 },
             )
             .optional()?;
-        row.map(|(id, pipeline, trigger, commit_sha, workspace, host, status, created_at, finished_at)| {
-            Ok(RunRecord {
+        row.map(
+            |(
                 id,
                 pipeline,
                 trigger,
                 commit_sha,
                 workspace,
                 host,
-                status: parse(status)?,
+                status,
                 created_at,
                 finished_at,
-            })
-        })
+            )| {
+                Ok(RunRecord {
+                    id,
+                    pipeline,
+                    trigger,
+                    commit_sha,
+                    workspace,
+                    host,
+                    status: parse(status)?,
+                    created_at,
+                    finished_at,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -369,12 +392,27 @@ mod tests {
     #[test]
     fn transitions_are_recorded_as_events_in_order() {
         let (_d, store) = store_with_run();
-        assert_eq!(store.transition(&key("a"), StageEvent::Start).unwrap(), StageStatus::InProgress);
-        assert_eq!(store.transition(&key("a"), StageEvent::Succeed).unwrap(), StageStatus::Success);
-        assert_eq!(store.transition(&key("b"), StageEvent::Skip).unwrap(), StageStatus::Skipped);
+        assert_eq!(
+            store.transition(&key("a"), StageEvent::Start).unwrap(),
+            StageStatus::InProgress
+        );
+        assert_eq!(
+            store.transition(&key("a"), StageEvent::Succeed).unwrap(),
+            StageStatus::Success
+        );
+        assert_eq!(
+            store.transition(&key("b"), StageEvent::Skip).unwrap(),
+            StageStatus::Skipped
+        );
         let events = store.events("r1").unwrap();
-        let seq: Vec<(&str, &str)> = events.iter().map(|e| (e.stage.as_str(), e.to.as_str())).collect();
-        assert_eq!(seq, [("a", "in-progress"), ("a", "success"), ("b", "skipped")]);
+        let seq: Vec<(&str, &str)> = events
+            .iter()
+            .map(|e| (e.stage.as_str(), e.to.as_str()))
+            .collect();
+        assert_eq!(
+            seq,
+            [("a", "in-progress"), ("a", "success"), ("b", "skipped")]
+        );
         let stages = store.stages("r1").unwrap();
         assert!(stages[0].started_at.is_some() && stages[0].finished_at.is_some());
     }
@@ -403,9 +441,15 @@ mod tests {
             .unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.stages("r1").unwrap()[0].status, StageStatus::InProgress);
+        assert_eq!(
+            store.stages("r1").unwrap()[0].status,
+            StageStatus::InProgress
+        );
         assert_eq!(store.logs("r1").unwrap()[0].line, "hello");
-        let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
     }
 }

@@ -103,7 +103,9 @@ impl Host for StageState {
         let handle = self.live.lock().map_err(|_| lock_poisoned())?.remove(&id);
         match handle {
             Some(h) => Ok(self.host.stop(&h).await?),
-            None => Err(HostError::NotFound(format!("container '{id}' of this stage"))),
+            None => Err(HostError::NotFound(format!(
+                "container '{id}' of this stage"
+            ))),
         }
     }
 }
