@@ -6,6 +6,7 @@
 
 mod support;
 
+mod cancellation;
 mod config_errors;
 mod hello_pipeline;
 mod python_plugin;

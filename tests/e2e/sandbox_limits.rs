@@ -70,6 +70,8 @@ fn workspace_is_read_only_unless_write_is_granted() {
     misbehave_pipeline(&s, &[("writer", "write-file", "")]);
     let denied = s.run(&["--host", "local"]);
     assert_eq!(denied.code, 1, "{}", denied.all());
+    let err = s.stage(&denied.run_id(), "writer").error.unwrap();
+    assert!(err.contains("cannot write /workspace/out.txt"), "{err}");
     assert!(!s.path().join("out.txt").exists());
 
     misbehave_pipeline(
@@ -80,8 +82,45 @@ fn workspace_is_read_only_unless_write_is_granted() {
             "[stage.grants]\nworkspace-write = true",
         )],
     );
-    // The fixture does not declare workspace-write, so the grant alone is not enough.
-    let still_denied = s.run(&["--host", "local"]);
-    assert_eq!(still_denied.code, 1, "{}", still_denied.all());
-    assert!(!s.path().join("out.txt").exists());
+    let granted = s.run(&["--host", "local"]);
+    assert_eq!(granted.code, 0, "{}", granted.all());
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("out.txt")).unwrap(),
+        "written by misbehave\n"
+    );
+}
+
+#[test]
+fn plugin_sees_no_environment_and_nothing_outside_the_workspace() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("probe", "probe-sandbox", "")]);
+    let run = s.seamless(
+        &["run", s.path().to_str().unwrap(), "--host", "local"],
+        &[("SEAMLESS_E2E_VISIBLE", "1")],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let probe = s.stage(&run.run_id(), "probe");
+    assert_eq!(
+        probe.summary.as_deref(),
+        Some("sandbox holds: no environment, nothing outside /workspace"),
+        "{:?}",
+        probe.error
+    );
+}
+
+#[test]
+fn second_run_loads_plugins_from_the_compiled_cache() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("fine", "ok", "")]);
+    let first = s.run(&["--host", "local"]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let cache = s.data.path().join("cache/components");
+    let entries = || std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(entries(), 1);
+    let second = s.run(&["--host", "local"]);
+    assert_eq!(second.code, 0, "{}", second.all());
+    assert_eq!(entries(), 1);
+    let logs = s.stored_logs(&second.run_id());
+    assert!(logs.contains("(compiled: from cache)"), "{logs}");
+    assert!(s.stored_logs(&first.run_id()).contains("(compiled: now)"));
 }

@@ -359,8 +359,16 @@ async fn invoke(engine: &PluginEngine, plugin: &LoadedPlugin, inv: Invocation) -
     (log)(LogLine {
         source: LogSource::Runtime,
         text: format!(
-            "running plugin '{}' {} ({})",
-            plugin.manifest.name, plugin.manifest.version, plugin.source
+            "running plugin '{}' {} ({}, sha256 {}) (compiled: {})",
+            plugin.manifest.name,
+            plugin.manifest.version,
+            plugin.source,
+            &plugin.sha256[..12.min(plugin.sha256.len())],
+            if plugin.from_cache {
+                "from cache"
+            } else {
+                "now"
+            }
         ),
     });
     engine.invoke(plugin, inv).await
