@@ -86,3 +86,12 @@ fn stage_filter_runs_the_named_stage_and_what_it_needs_only() {
         .collect();
     assert_eq!(names, ["code-quality", "unit-test"]);
 }
+
+#[test]
+fn runtime_falls_back_to_the_local_host_when_no_docker_engine_answers() {
+    let s = Scratch::example("hello");
+    let args = ["run", s.path().to_str().unwrap()];
+    let run = s.seamless(&args, &[("DOCKER_HOST", "unix:///nonexistent/docker.sock")]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("on the local host"), "{}", run.all());
+}
