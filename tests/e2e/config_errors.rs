@@ -38,6 +38,7 @@ fn help_works_on_every_command() {
         vec!["--help"],
         vec!["run", "--help"],
         vec!["validate", "--help"],
+        vec!["init", "--help"],
     ] {
         let out = std::process::Command::new(crate::support::seamless_bin())
             .args(&args)
@@ -47,4 +48,18 @@ fn help_works_on_every_command() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"));
     }
     drop(s);
+}
+
+#[test]
+fn init_writes_a_config_that_validates_and_refuses_to_overwrite_it() {
+    let s = Scratch::empty();
+    s.write("Dockerfile", "FROM seamless/busybox\n");
+    let path = s.path().to_str().unwrap();
+    let first = s.seamless(&["init", path], &[]);
+    assert_eq!(first.code, 0, "{}", first.all());
+    let valid = s.seamless(&["validate", path], &[]);
+    assert_eq!(valid.code, 0, "{}", valid.all());
+    let again = s.seamless(&["init", path], &[]);
+    assert_ne!(again.code, 0, "{}", again.all());
+    assert!(again.stderr.contains("--force"), "{}", again.all());
 }

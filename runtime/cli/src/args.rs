@@ -25,6 +25,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check seamless.toml and report every problem with file:line:col.
     Validate(ValidateArgs),
+    /// Write a starting seamless.toml for a repository.
+    Init(InitArgs),
 }
 
 /// Which container backend runs the stages' containers.
@@ -65,6 +67,17 @@ pub struct ValidateArgs {
     /// The repository: a directory holding seamless.toml, or the file itself.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+}
+
+/// Arguments of `seamless init`.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The repository's root directory.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Replace an existing seamless.toml.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod init;
 mod run;
 mod validate;
 
@@ -15,5 +16,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args, cli.data_dir).await,
         Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Init(args) => init::init(&args).map(|()| ExitCode::SUCCESS),
     }
 }
