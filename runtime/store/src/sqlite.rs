@@ -26,19 +26,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn event_name(e: StageEvent) -> &'static str {
-    match e {
-        StageEvent::Start => "start",
-        StageEvent::Succeed => "succeed",
-        StageEvent::Fail => "fail",
-        StageEvent::Skip => "skip",
-        StageEvent::Cancel => "cancel",
-        StageEvent::AwaitApproval => "await-approval",
-        StageEvent::Approve => "approve",
-        StageEvent::Reject => "reject",
-    }
-}
-
 fn parse<T: FromStr>(s: String) -> Result<T, StoreError> {
     T::from_str(&s).map_err(|_| StoreError::Corrupt(format!("status '{s}'")))
 }
@@ -147,7 +134,7 @@ impl Store {
                 key.service,
                 key.stage,
                 current.as_str(),
-                event_name(event),
+                event.as_str(),
                 next.as_str(),
                 now
             ],
