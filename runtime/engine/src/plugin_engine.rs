@@ -8,9 +8,11 @@ use crate::bindings::{Stage, StagePre};
 use crate::cache::{CacheOutcome, ComponentCache, sha256_hex};
 use crate::capabilities::{Capability, CapabilityPolicy};
 use crate::error::{EngineError, StageFailure};
+use crate::failure_messages::{memory_failure, timeout_failure};
 use crate::invocation::{Invocation, StageReport};
 use crate::limits::{EpochTicker, MemoryCap, ticks};
 use crate::masking::Masker;
+use crate::no_host::NoHost;
 use crate::stage_log::{LineWriter, LogSource, StageLog};
 use crate::state::{LiveContainers, StageState};
 use seamless_core::config::{Grants, StageOrigin};
@@ -333,46 +335,6 @@ fn key_values(map: &BTreeMap<String, String>) -> Vec<KeyValue> {
         .collect()
 }
 
-fn where_set(origin: &StageOrigin, line: Option<usize>) -> String {
-    match line.or(origin.limits_line) {
-        Some(l) => format!("{}:{l}", origin.file),
-        None => format!("{}:{}", origin.file, origin.line),
-    }
-}
-
-fn memory_failure(who: &str, origin: &StageOrigin, cap: u64) -> StageFailure {
-    StageFailure::MemoryCap(format!(
-        "{who} went past its memory cap of {} MiB and was stopped; raise `memory-mib` under [stage.limits] ({})",
-        cap / (1024 * 1024),
-        where_set(origin, origin.memory_line)
-    ))
-}
-
-fn timeout_failure(who: &str, origin: &StageOrigin, limit: Duration) -> StageFailure {
-    StageFailure::Timeout(format!(
-        "{who} ran past its time limit of {} and was stopped; raise `timeout` under [stage.limits] ({})",
-        human_duration(limit),
-        where_set(origin, origin.timeout_line)
-    ))
-}
-
-/// A duration as `seamless.toml` writes it: `90s`, `5m`, `1h`, `500ms`.
-fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if !ms.is_multiple_of(1000) {
-        format!("{ms}ms")
-    } else {
-        let s = ms / 1000;
-        if s.is_multiple_of(3600) && s > 0 {
-            format!("{}h", s / 3600)
-        } else if s.is_multiple_of(60) && s > 0 {
-            format!("{}m", s / 60)
-        } else {
-            format!("{s}s")
-        }
-    }
-}
-
 /// Rejects a component that targets another version of the contract, with a
 /// message that names both versions.
 fn check_wit_version(
@@ -394,64 +356,4 @@ fn check_wit_version(
         }
     }
     Ok(())
-}
-
-/// The host used while calling `describe`: a plugin may not touch the world there.
-struct NoHost;
-
-#[async_trait::async_trait]
-impl seamless_host_api::ContainerHost for NoHost {
-    fn name(&self) -> &'static str {
-        "none"
-    }
-    async fn run(
-        &self,
-        _spec: seamless_host_api::ContainerSpec,
-        _logs: seamless_host_api::LogSink,
-    ) -> Result<seamless_host_api::ContainerHandle, seamless_host_api::HostError> {
-        Err(refused())
-    }
-    async fn wait(
-        &self,
-        _h: &seamless_host_api::ContainerHandle,
-    ) -> Result<i64, seamless_host_api::HostError> {
-        Err(refused())
-    }
-    async fn stop(
-        &self,
-        _h: &seamless_host_api::ContainerHandle,
-    ) -> Result<(), seamless_host_api::HostError> {
-        Ok(())
-    }
-    async fn build_image(
-        &self,
-        _spec: seamless_host_api::ImageBuildSpec,
-        _logs: seamless_host_api::LogSink,
-    ) -> Result<String, seamless_host_api::HostError> {
-        Err(refused())
-    }
-    async fn remove_labelled(
-        &self,
-        _labels: &BTreeMap<String, String>,
-    ) -> Result<usize, seamless_host_api::HostError> {
-        Ok(0)
-    }
-}
-
-fn refused() -> seamless_host_api::HostError {
-    seamless_host_api::HostError::Invalid("no host calls are allowed during describe()".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_duration;
-    use std::time::Duration;
-
-    #[test]
-    fn durations_print_the_way_seamless_toml_writes_them() {
-        assert_eq!(human_duration(Duration::from_secs(1800)), "30m");
-        assert_eq!(human_duration(Duration::from_secs(2)), "2s");
-        assert_eq!(human_duration(Duration::from_secs(7200)), "2h");
-        assert_eq!(human_duration(Duration::from_millis(1500)), "1500ms");
-    }
 }
