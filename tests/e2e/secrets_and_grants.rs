@@ -20,13 +20,13 @@ fn calling_an_ungranted_capability_fails_with_the_plugin_capability_and_line() {
 fn secret_values_never_appear_in_printed_or_stored_logs() {
     let secret = "hunter2-very-secret-value";
     let s = Scratch::empty();
+    let grants = "[stage.grants]\ncontainers = true\nsecrets = [\"API_TOKEN\"]";
     misbehave_pipeline(
         &s,
-        &[(
-            "leak",
-            "leak-secret",
-            "[stage.grants]\ncontainers = true\nsecrets = [\"API_TOKEN\"]",
-        )],
+        &[
+            ("leak", "leak-secret", grants),
+            ("fail", "fail-with-secret", grants),
+        ],
     );
     let mut toml = std::fs::read_to_string(s.path().join("seamless.toml")).unwrap();
     toml = toml.replacen(
@@ -43,9 +43,12 @@ fn secret_values_never_appear_in_printed_or_stored_logs() {
         "--verbose",
     ];
     let run = s.seamless(&args, &[("E2E_API_TOKEN", secret)]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, 1, "{}", run.all());
     let id = run.run_id();
     let stored = s.stored_logs(&id);
+    assert_eq!(s.stage(&id, "leak").status.as_str(), "success");
+    let failed = s.stage(&id, "fail").error.unwrap();
+    assert_eq!(failed, "failing with token ***");
     assert!(!run.all().contains(secret), "printed: {}", run.all());
     assert!(!stored.contains(secret), "stored: {stored}");
     // The masked lines are there: from log.write, stdout, stderr and the container.

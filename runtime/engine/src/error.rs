@@ -58,3 +58,19 @@ pub enum StageFailure {
     #[error("{0}")]
     Host(String),
 }
+
+impl StageFailure {
+    /// The same failure with its message passed through `f` (used to mask secrets).
+    pub fn map_message(self, f: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            StageFailure::Failed(m) => StageFailure::Failed(f(&m)),
+            StageFailure::InvalidConfig(m) => StageFailure::InvalidConfig(f(&m)),
+            StageFailure::CapabilityDenied(m) => StageFailure::CapabilityDenied(f(&m)),
+            StageFailure::MemoryCap(m) => StageFailure::MemoryCap(f(&m)),
+            StageFailure::Timeout(m) => StageFailure::Timeout(f(&m)),
+            StageFailure::Crashed(m) => StageFailure::Crashed(f(&m)),
+            StageFailure::Load(m) => StageFailure::Load(f(&m)),
+            StageFailure::Host(m) => StageFailure::Host(f(&m)),
+        }
+    }
+}

@@ -193,7 +193,8 @@ impl PluginEngine {
         let stderr = log.writer(LogSource::PluginStderr);
         let live = LiveContainers::default();
         let host = inv.host.clone();
-        let result = self
+        let masker = inv.masker.clone();
+        let mut report = self
             .invoke_inner(plugin, inv, log.clone(), &stdout, &stderr, live.clone())
             .await;
         stdout.flush_tail();
@@ -211,7 +212,12 @@ impl PluginEngine {
                 );
             }
         }
-        result
+        // Summaries and failure messages are shown and stored like log lines.
+        report.result = match report.result {
+            Ok(summary) => Ok(masker.mask(&summary)),
+            Err(failure) => Err(failure.map_message(|m| masker.mask(m))),
+        };
+        report
     }
 
     async fn invoke_inner(
