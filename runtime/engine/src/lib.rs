@@ -7,6 +7,7 @@
 mod bindings;
 mod cache;
 mod capabilities;
+mod engine_config;
 mod error;
 mod failure_messages;
 mod host;

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 
 /// The WIT package version this runtime serves.
@@ -69,11 +69,7 @@ pub struct PluginEngine {
 impl PluginEngine {
     /// An engine whose compiled components are cached under `cache_dir`.
     pub fn new(cache_dir: PathBuf) -> Result<Self, EngineError> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        let fingerprint = "component-model;epoch-interruption;on-demand-allocator";
-        let engine = Engine::new(&config).map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        let (engine, fingerprint) = crate::engine_config::build_engine()?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| EngineError::Config(format!("{e:#}")))?;
