@@ -9,6 +9,7 @@ mod support;
 mod cancellation;
 mod config_errors;
 mod hello_pipeline;
+mod parallelism;
 mod python_plugin;
 mod sandbox_limits;
 mod secrets_and_grants;

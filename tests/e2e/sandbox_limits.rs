@@ -124,3 +124,20 @@ fn second_run_loads_plugins_from_the_compiled_cache() {
     assert!(logs.contains("(compiled: from cache)"), "{logs}");
     assert!(s.stored_logs(&first.run_id()).contains("(compiled: now)"));
 }
+
+#[test]
+fn a_file_that_is_not_a_component_fails_its_stage_with_a_load_error() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("fine", "ok", "")]);
+    s.write("broken.wasm", "this is not webassembly");
+    let mut toml = std::fs::read_to_string(s.path().join("seamless.toml")).unwrap();
+    toml.push_str("[[stage]]\nname = \"broken\"\nuses = \"broken.wasm\"\n");
+    s.write("seamless.toml", &toml);
+    let run = s.run(&["--host", "local"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let id = run.run_id();
+    let err = s.stage(&id, "broken").error.unwrap();
+    assert!(err.contains("cannot load plugin component"), "{err}");
+    assert!(err.contains("broken.wasm"), "{err}");
+    assert_eq!(s.stage(&id, "fine").status.as_str(), "success");
+}

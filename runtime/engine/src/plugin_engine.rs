@@ -102,7 +102,17 @@ impl PluginEngine {
     /// reads its manifest.
     pub async fn load(&self, source: &str, bytes: &[u8]) -> Result<LoadedPlugin, EngineError> {
         let sha256 = sha256_hex(bytes);
-        let (component, outcome) = self.cache.load_or_compile(&self.engine, bytes, &sha256)?;
+        let (component, outcome) = self
+            .cache
+            .load_or_compile(&self.engine, bytes, &sha256)
+            .map_err(|e| match e {
+                EngineError::Compile(m) => EngineError::Compile(format!(
+                    "'{source}' is not a valid WebAssembly component ({}); build it as a \
+                     component (for example for wasm32-wasip2) against {WIT_PACKAGE}@0.1",
+                    short_reason(&m)
+                )),
+                other => other,
+            })?;
         check_wit_version(&self.engine, &component, source)?;
         let instance_pre = self
             .linker
@@ -335,6 +345,16 @@ fn key_values(map: &BTreeMap<String, String>) -> Vec<KeyValue> {
             value: v.clone(),
         })
         .collect()
+}
+
+/// The first line of a wasmtime error, without its byte dumps.
+fn short_reason(message: &str) -> &str {
+    let first = message.lines().next().unwrap_or(message);
+    first
+        .split(" - expected")
+        .next()
+        .unwrap_or(first)
+        .trim_end()
 }
 
 /// Rejects a component that targets another version of the contract, with a
