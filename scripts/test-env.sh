@@ -24,6 +24,12 @@ fi
 if ! command -v componentize-py >/dev/null 2>&1; then
   echo "test-env: installing componentize-py"
   python3 -m pip install --quiet componentize-py==0.25.1
+  # Under pyenv, new console scripts need their shims.
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  command -v componentize-py >/dev/null 2>&1 || {
+    echo "test-env: componentize-py installed but not on PATH ($(python3 -m site --user-base)/bin?)"
+    exit 1
+  }
 fi
 
 if ! docker info >/dev/null 2>&1; then
