@@ -19,7 +19,7 @@ const BUILTINS: &[(&str, &str)] = &[
     ("build", "SEAMLESS_BUILTIN_BUILD"),
 ];
 /// Test fixture components, copied into `FIXTURE_DIR`.
-const FIXTURES: &[&str] = &["misbehave"];
+const FIXTURES: &[&str] = &["misbehave", "future_version"];
 
 fn main() {
     match run() {

@@ -141,3 +141,23 @@ fn a_file_that_is_not_a_component_fails_its_stage_with_a_load_error() {
     assert!(err.contains("broken.wasm"), "{err}");
     assert_eq!(s.stage(&id, "fine").status.as_str(), "success");
 }
+
+#[test]
+fn a_plugin_built_for_another_contract_version_is_refused_by_name() {
+    let s = Scratch::empty();
+    misbehave_pipeline(&s, &[("fine", "ok", "")]);
+    let future = std::path::Path::new(seamless_builtins::FIXTURE_DIR).join("future_version.wasm");
+    let mut toml = std::fs::read_to_string(s.path().join("seamless.toml")).unwrap();
+    toml.push_str(&format!(
+        "[[stage]]\nname = \"future\"\nuses = \"{}\"\n",
+        future.display()
+    ));
+    s.write("seamless.toml", &toml);
+    let run = s.run(&["--host", "local"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let id = run.run_id();
+    let err = s.stage(&id, "future").error.unwrap();
+    assert!(err.contains("targets seamless:plugin@0.2.0"), "{err}");
+    assert!(err.contains("supports seamless:plugin@0.1.x"), "{err}");
+    assert_eq!(s.stage(&id, "fine").status.as_str(), "success");
+}
