@@ -12,7 +12,7 @@ use seamless_engine::{
 };
 use seamless_host_api::{ContainerHost, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE};
 use seamless_store::{NewLogLine, NewRun, StageKey, Store, StoreError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
@@ -129,6 +129,8 @@ impl Scheduler {
         let mut outputs: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); n];
         let mut tasks: JoinSet<(usize, StageReport)> = JoinSet::new();
         let mut cancelled = false;
+        // Which instance a task runs, so a task that panics still fails its stage.
+        let mut task_index: HashMap<tokio::task::Id, usize> = HashMap::new();
 
         loop {
             if !cancelled {
@@ -172,7 +174,7 @@ impl Scheduler {
                         }
                         let inv = self.invocation(&shared, i, stage, inputs);
                         let engine = self.engine.clone();
-                        tasks.spawn(async move {
+                        let handle = tasks.spawn(async move {
                             let report = match plugin {
                                 Ok(p) => invoke(&engine, &p, inv).await,
                                 Err(msg) => StageReport {
@@ -182,6 +184,7 @@ impl Scheduler {
                             };
                             (i, report)
                         });
+                        task_index.insert(handle.id(), i);
                     }
                 }
             }
@@ -194,8 +197,14 @@ impl Scheduler {
                     let (i, report) = match joined {
                         Ok(r) => r,
                         Err(e) => {
-                            tracing::error!(error = %e, "stage task ended abnormally");
-                            continue;
+                            let Some(i) = task_index.get(&e.id()).copied() else {
+                                tracing::error!(error = %e, "unknown stage task ended abnormally");
+                                continue;
+                            };
+                            let failure = seamless_engine::StageFailure::Crashed(format!(
+                                "the runtime's task for this stage ended abnormally: {e}"
+                            ));
+                            (i, StageReport { result: Err(failure), outputs: BTreeMap::new() })
                         }
                     };
                     let elapsed = started[i].map(|s| s.elapsed());
