@@ -25,4 +25,13 @@ pub enum HostError {
         /// What the backend said.
         message: String,
     },
+    /// The backend does not offer this operation (the local process host has no
+    /// networks, for example).
+    #[error("the {backend} host does not support {what}; run on Docker (`--host docker`) for this stage")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What was asked for.
+        what: String,
+    },
 }

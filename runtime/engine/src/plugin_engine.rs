@@ -26,7 +26,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx};
 
 /// The WIT package version this runtime serves.
 const WIT_PACKAGE: &str = "seamless:plugin";
-const WIT_MAJOR_MINOR: &str = "0.1.";
+const WIT_MAJOR_MINOR: &str = "0.2.";
 
 /// Limits for calling `describe`, which should be instant.
 const DESCRIBE_MEMORY: u64 = 256 * 1024 * 1024;
@@ -108,7 +108,7 @@ impl PluginEngine {
             .map_err(|e| match e {
                 EngineError::Compile(m) => EngineError::Compile(format!(
                     "'{source}' is not a valid WebAssembly component ({}); build it as a \
-                     component (for example for wasm32-wasip2) against {WIT_PACKAGE}@0.1",
+                     component (for example for wasm32-wasip2) against {WIT_PACKAGE}@0.2",
                     short_reason(&m)
                 )),
                 other => other,
@@ -120,7 +120,7 @@ impl PluginEngine {
             .map_err(|e| EngineError::Compile(format!("'{source}': {e:#}")))?;
         let pre = StagePre::new(instance_pre).map_err(|e| {
             EngineError::Compile(format!(
-                "'{source}' does not implement world 'stage' of {WIT_PACKAGE}@0.1: {e:#}"
+                "'{source}' does not implement world 'stage' of {WIT_PACKAGE}@0.2: {e:#}"
             ))
         })?;
         let manifest = self.describe(source, &pre).await?;
@@ -373,7 +373,7 @@ fn check_wit_version(
         if !version.starts_with(WIT_MAJOR_MINOR) {
             return Err(EngineError::Compile(format!(
                 "'{source}' targets {WIT_PACKAGE}@{version}, but this runtime supports \
-                 {WIT_PACKAGE}@0.1.x; rebuild the plugin against wit/ of this release"
+                 {WIT_PACKAGE}@0.2.x; rebuild the plugin against wit/ of this release"
             )));
         }
     }

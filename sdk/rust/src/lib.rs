@@ -59,7 +59,7 @@ pub use bindings::seamless::plugin::types::{
 };
 
 /// The WIT package version this SDK targets (`seamless:plugin@0.1.0`).
-pub const WIT_VERSION: &str = "0.1.0";
+pub const WIT_VERSION: &str = "0.2.0";
 
 /// A stage plugin: what it says about itself and what it does when it runs.
 ///
