@@ -1,14 +1,25 @@
 //! The planner: turns a validated config and a filter into a run plan, the DAG of stage
 //! instances to run.
 //!
-//! Every selected service gets the whole selected stage graph: instance `(service,
-//! stage)` needs `(service, need)` for each of the stage's `needs`. Services do not wait
-//! for each other. Instances are listed stage by stage in topological order (stages in
-//! file order where the graph allows), and within a stage by service in file order.
+//! Every selected service gets the selected stage graph: instance `(service, stage)`
+//! needs `(service, need)` for each of the stage's `needs`. A stage with `scope = "run"`
+//! has one instance for the whole run (its service is `""`): service instances that
+//! need it wait for that one instance, and it waits for every service's instance of
+//! what it needs. A `run-end` stage needs every other instance, whatever their result;
+//! a `run-start` stage needs nothing. Services do not wait for each other.
+//!
+//! Instances are listed stage by stage in topological order (stages in file order where
+//! the graph allows), and within a stage by service in file order.
+//!
+//! The trigger decides how far the run goes (`[triggers.<trigger>] until`) and which
+//! services take part (their `pull-request` and `push` switches).
 
 use std::collections::BTreeSet;
 
-use crate::config::Config;
+use crate::config::{CONFIG_FILE_NAME, Config, Scope, Trigger, When};
+
+/// The service name of a run-scoped stage instance.
+pub const RUN_SCOPE: &str = "";
 
 /// Which part of the pipeline to run; an empty list selects everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,20 +27,28 @@ pub struct PlanFilter {
     /// Services to run, by name; empty runs all.
     pub services: Vec<String>,
     /// Stages to run, by name, plus every stage they need, transitively (a stage never
-    /// runs without what it needs); empty runs all.
+    /// runs without what it needs); empty runs all (as far as the trigger goes).
     pub stages: Vec<String>,
+    /// What started the run; `None` plans the whole pipeline for every service.
+    pub trigger: Option<Trigger>,
 }
 
-/// One stage run for one service.
+/// One stage run for one service, or for the whole run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageInstance {
-    /// The service name.
+    /// The service name, or [`RUN_SCOPE`] for a run-scoped stage.
     pub service: String,
     /// The stage name.
     pub stage: String,
-    /// Instances that must succeed first, as indices into [`RunPlan::instances`]; each
-    /// is smaller than this instance's own index.
+    /// Instances that must end first, as indices into [`RunPlan::instances`]; each is
+    /// smaller than this instance's own index.
     pub needs: Vec<usize>,
+    /// Why the instance does not apply and is skipped without running, such as a
+    /// deploy stage for a service without a target in that environment. A skipped
+    /// instance of this kind does not hold back what needs it.
+    pub not_applicable: Option<String>,
+    /// When it starts.
+    pub when: When,
 }
 
 /// The stage instances of one run, in topological order.
@@ -97,33 +116,104 @@ pub fn plan(config: &Config, filter: &PlanFilter) -> Result<RunPlan, PlanError> 
         }
     }
     let services = select_services(config, filter)?;
+    if services.is_empty() {
+        return Ok(RunPlan::default());
+    }
     let stages = select_stages(config, filter)?;
     let order = topological_order(config, &stages)?;
 
-    // Instance of (order position p, service position s) is at p * services.len() + s.
-    let mut instances = Vec::with_capacity(order.len() * services.len());
+    let mut instances: Vec<StageInstance> = Vec::new();
+    // For each stage in `order`, the indices of its instances.
+    let mut placed: Vec<(usize, Vec<usize>)> = Vec::with_capacity(order.len());
+    let mut run_end = Vec::new();
     for &stage_index in &order {
         let stage = &config.stages[stage_index];
-        for (s, service) in services.iter().enumerate() {
-            let mut needs = Vec::with_capacity(stage.needs.len());
+        if stage.when == When::RunEnd {
+            run_end.push(stage_index);
+            continue;
+        }
+        let owners: Vec<&str> = match stage.scope {
+            Scope::Run => vec![RUN_SCOPE],
+            Scope::Service => services.clone(),
+        };
+        let mut mine = Vec::with_capacity(owners.len());
+        for owner in owners {
+            let mut needs = Vec::new();
             for need in &stage.needs {
-                let position = order
+                let (_, need_instances) = placed
                     .iter()
-                    .position(|&i| config.stages[i].name == *need)
+                    .find(|(i, _)| config.stages[*i].name == *need)
                     .ok_or_else(|| PlanError::UnknownNeed {
                         stage: stage.name.clone(),
                         need: need.clone(),
                     })?;
-                needs.push(position * services.len() + s);
+                needs.extend(need_instances.iter().copied().filter(|&n| {
+                    owner == RUN_SCOPE
+                        || instances[n].service == RUN_SCOPE
+                        || instances[n].service == owner
+                }));
             }
+            let not_applicable = not_applicable(config, stage, owner);
+            mine.push(instances.len());
             instances.push(StageInstance {
-                service: (*service).to_string(),
+                service: owner.to_string(),
                 stage: stage.name.clone(),
                 needs,
+                not_applicable,
+                when: stage.when,
             });
         }
+        placed.push((stage_index, mine));
+    }
+    let before_end = instances.len();
+    for stage_index in run_end {
+        instances.push(StageInstance {
+            service: RUN_SCOPE.to_string(),
+            stage: config.stages[stage_index].name.clone(),
+            needs: (0..before_end).collect(),
+            not_applicable: None,
+            when: When::RunEnd,
+        });
     }
     Ok(RunPlan { instances })
+}
+
+/// Why `stage` does not apply to `service`, if it does not.
+fn not_applicable(config: &Config, stage: &crate::config::Stage, service: &str) -> Option<String> {
+    let environment = stage.environment.as_deref()?;
+    let service = config.service(service)?;
+    if service.targets.contains_key(environment) {
+        None
+    } else {
+        Some(format!(
+            "service '{}' has no '{environment}' target ([service.targets.{environment}])",
+            service.name
+        ))
+    }
+}
+
+/// The services whose files changed, given the paths (relative to the config's
+/// directory, `/`-separated) that changed between two commits. A change to
+/// `seamless.toml` itself selects every service.
+pub fn changed_services(config: &Config, changed: &[String]) -> Vec<String> {
+    let all = || config.services.iter().map(|s| s.name.clone()).collect();
+    if changed.iter().any(|path| path == CONFIG_FILE_NAME) {
+        return all();
+    }
+    config
+        .services
+        .iter()
+        .filter(|service| {
+            let dir = service.path.trim_start_matches("./").trim_end_matches('/');
+            dir.is_empty()
+                || dir == "."
+                || changed.iter().any(|path| {
+                    path.strip_prefix(dir)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+        })
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// Names of the selected services, in config order.
@@ -139,30 +229,53 @@ fn select_services<'a>(config: &'a Config, filter: &PlanFilter) -> Result<Vec<&'
     Ok(config
         .services
         .iter()
+        .filter(|s| match filter.trigger {
+            Some(Trigger::PullRequest) => s.on_pull_request,
+            Some(Trigger::Push) => s.on_push,
+            _ => true,
+        })
         .map(|s| s.name.as_str())
         .filter(|name| filter.services.is_empty() || filter.services.iter().any(|f| f == name))
         .collect())
 }
 
-/// Indices of the selected stages: the named ones and all they need, transitively.
+/// Indices of the selected stages: the named ones (or the trigger's `until` stage) and
+/// all they need, transitively, plus the run-start and run-end stages.
 fn select_stages(config: &Config, filter: &PlanFilter) -> Result<BTreeSet<usize>, PlanError> {
     let index_of = |name: &str| config.stages.iter().position(|s| s.name == name);
-    if filter.stages.is_empty() {
+    let until = filter
+        .trigger
+        .and_then(|t| config.triggers.until(t))
+        .map(str::to_string);
+    let named: Vec<String> = if filter.stages.is_empty() {
+        until.into_iter().collect()
+    } else {
+        filter.stages.clone()
+    };
+    if named.is_empty() {
         return Ok((0..config.stages.len()).collect());
     }
-    let mut selected = BTreeSet::new();
+    let mut selected: BTreeSet<usize> = config
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.when != When::Success)
+        .map(|(i, _)| i)
+        .collect();
     let mut pending = Vec::new();
-    for name in &filter.stages {
+    for name in &named {
         let index = index_of(name).ok_or_else(|| PlanError::UnknownStage {
             name: name.clone(),
             known: config.stages.iter().map(|s| s.name.clone()).collect(),
         })?;
         pending.push(index);
     }
+    let mut seen = BTreeSet::new();
     while let Some(index) = pending.pop() {
-        if !selected.insert(index) {
+        if !seen.insert(index) {
             continue;
         }
+        selected.insert(index);
         let stage = &config.stages[index];
         for need in &stage.needs {
             pending.extend(index_of(need));
@@ -205,15 +318,20 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::config::{Grants, Limits, PluginRef, Service, Stage, StageOrigin};
+    use crate::config::{
+        Grants, Limits, PluginRef, RetryPolicy, Service, Stage, StageOrigin, Target, Triggers,
+    };
 
     fn service(name: &str) -> Service {
         Service {
             name: name.into(),
-            path: ".".into(),
+            path: name.into(),
             dockerfile: "Dockerfile".into(),
             image: "seamless/busybox".into(),
-            commands: BTreeMap::new(),
+            on_pull_request: true,
+            on_push: true,
+            health: "/health".into(),
+            ..Service::default()
         }
     }
 
@@ -233,6 +351,18 @@ mod tests {
                 memory_line: None,
                 timeout_line: None,
             },
+            scope: Scope::Service,
+            when: When::Success,
+            environment: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    fn run_stage(name: &str, needs: &[&str], when: When) -> Stage {
+        Stage {
+            scope: Scope::Run,
+            when,
+            ..stage(name, needs)
         }
     }
 
@@ -244,7 +374,28 @@ mod tests {
             secrets: BTreeMap::new(),
             services: services.iter().map(|s| service(s)).collect(),
             stages,
+            registry: None,
+            triggers: Triggers::default(),
+            workspaces_keep: 20,
+            approval_expires: std::time::Duration::from_secs(60),
         }
+    }
+
+    /// prepare (run) <- test <- deploy (production), and notify at run end.
+    fn full(services: &[&str]) -> Config {
+        let mut deploy = stage("deploy", &["test"]);
+        deploy.environment = Some("production".into());
+        let mut config = config(
+            services,
+            vec![
+                run_stage("prepare", &[], When::Success),
+                stage("test", &["prepare"]),
+                deploy,
+                run_stage("notify", &[], When::RunEnd),
+            ],
+        );
+        config.triggers.pull_request_until = Some("test".into());
+        config
     }
 
     /// code-quality <- unit-test <- build, for services web and api.
@@ -270,6 +421,7 @@ mod tests {
         PlanFilter {
             services: services.iter().map(|s| s.to_string()).collect(),
             stages: stages.iter().map(|s| s.to_string()).collect(),
+            trigger: None,
         }
     }
 
@@ -277,7 +429,11 @@ mod tests {
         for (i, instance) in plan.instances.iter().enumerate() {
             for &need in &instance.needs {
                 assert!(need < i, "instance {i} needs later instance {need}");
-                assert_eq!(plan.instances[need].service, instance.service);
+                let (a, b) = (&plan.instances[need].service, &instance.service);
+                assert!(
+                    a == b || a == RUN_SCOPE || b == RUN_SCOPE,
+                    "{b} needs an instance of {a}"
+                );
             }
         }
     }
@@ -379,6 +535,109 @@ mod tests {
                 stages: vec!["a".into(), "b".into()]
             }
         );
+    }
+
+    #[test]
+    fn run_scoped_stage_has_one_instance_that_service_stages_wait_for() {
+        let plan = plan(&full(&["web", "api"]), &PlanFilter::default()).unwrap();
+        assert_eq!(
+            labels(&plan),
+            [
+                "/prepare",
+                "web/test",
+                "api/test",
+                "web/deploy",
+                "api/deploy",
+                "/notify"
+            ]
+        );
+        assert_eq!(plan.instances[1].needs, [0]);
+        assert_eq!(plan.instances[2].needs, [0]);
+        assert_eq!(plan.instances[3].needs, [1]);
+        assert_eq!(plan.instances[5].needs, [0, 1, 2, 3, 4]);
+        assert_eq!(plan.instances[5].when, When::RunEnd);
+        assert_topological(&plan);
+    }
+
+    #[test]
+    fn run_scoped_stage_waits_for_every_service() {
+        let config = config(
+            &["web", "api"],
+            vec![stage("build", &[]), run_stage("report", &["build"], When::Success)],
+        );
+        let plan = plan(&config, &PlanFilter::default()).unwrap();
+        assert_eq!(labels(&plan), ["web/build", "api/build", "/report"]);
+        assert_eq!(plan.instances[2].needs, [0, 1]);
+    }
+
+    #[test]
+    fn deploy_without_a_target_is_not_applicable() {
+        let mut config = full(&["web", "api"]);
+        config.services[0].targets.insert(
+            "production".into(),
+            Target {
+                port: 8080,
+                bind: "127.0.0.1".into(),
+                replicas: 1,
+                env: BTreeMap::new(),
+            },
+        );
+        let plan = plan(&config, &PlanFilter::default()).unwrap();
+        assert_eq!(plan.instances[3].not_applicable, None);
+        assert_eq!(
+            plan.instances[4].not_applicable.as_deref(),
+            Some("service 'api' has no 'production' target ([service.targets.production])")
+        );
+    }
+
+    #[test]
+    fn pull_request_stops_at_its_until_stage_but_keeps_run_end_stages() {
+        let filter = PlanFilter {
+            trigger: Some(Trigger::PullRequest),
+            ..PlanFilter::default()
+        };
+        let plan = plan(&full(&["web"]), &filter).unwrap();
+        assert_eq!(labels(&plan), ["/prepare", "web/test", "/notify"]);
+    }
+
+    #[test]
+    fn push_runs_everything_and_services_can_opt_out() {
+        let mut config = full(&["web", "api"]);
+        config.services[1].on_push = false;
+        let filter = PlanFilter {
+            trigger: Some(Trigger::Push),
+            ..PlanFilter::default()
+        };
+        let plan = plan(&config, &filter).unwrap();
+        assert_eq!(
+            labels(&plan),
+            ["/prepare", "web/test", "web/deploy", "/notify"]
+        );
+    }
+
+    #[test]
+    fn no_selected_service_plans_nothing() {
+        let mut config = full(&["web"]);
+        config.services[0].on_pull_request = false;
+        let filter = PlanFilter {
+            trigger: Some(Trigger::PullRequest),
+            ..PlanFilter::default()
+        };
+        assert!(plan(&config, &filter).unwrap().instances.is_empty());
+    }
+
+    #[test]
+    fn changed_paths_select_the_services_in_them() {
+        let config = full(&["web", "api", "webhooks"]);
+        let changed = |paths: &[&str]| {
+            let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+            changed_services(&config, &paths)
+        };
+        assert_eq!(changed(&["web/app.py"]), ["web"]);
+        assert_eq!(changed(&["api/x", "README.md"]), ["api"]);
+        assert!(changed(&["docs/index.md"]).is_empty());
+        assert_eq!(changed(&["webhooks/a"]), ["webhooks"], "prefix must match whole dirs");
+        assert_eq!(changed(&["seamless.toml"]), ["web", "api", "webhooks"]);
     }
 
     #[test]

@@ -12,8 +12,16 @@ pub const DEFAULT_PIPELINE_ORIGIN: &str = "<embedded default pipeline>";
 
 /// The default pipeline as `[[stage]]` tables; `seamless init` may write it out.
 pub const DEFAULT_PIPELINE_TOML: &str = r#"[[stage]]
+name = "prepare"
+uses = "builtin:prepare"
+scope = "run"
+[stage.grants]
+workspace-write = true
+
+[[stage]]
 name = "code-quality"
 uses = "builtin:command"
+needs = ["prepare"]
 [stage.grants]
 containers = true
 [stage.with]
@@ -22,7 +30,7 @@ command = "code-quality"
 [[stage]]
 name = "unit-test"
 uses = "builtin:command"
-needs = ["code-quality"]
+needs = ["prepare"]
 [stage.grants]
 containers = true
 workspace-write = true
@@ -32,9 +40,45 @@ command = "unit-test"
 [[stage]]
 name = "build"
 uses = "builtin:build"
-needs = ["unit-test"]
+needs = ["code-quality", "unit-test"]
 [stage.grants]
 images = true
+
+[[stage]]
+name = "integration-test"
+uses = "builtin:integration-test"
+needs = ["build"]
+[stage.grants]
+containers = true
+images = true
+networks = true
+workspace-write = true
+
+[[stage]]
+name = "deploy-staging"
+uses = "builtin:deploy"
+needs = ["integration-test"]
+environment = "staging"
+[stage.grants]
+deploy = ["staging"]
+
+[[stage]]
+name = "approval"
+uses = "gate:approval"
+needs = ["deploy-staging"]
+
+[[stage]]
+name = "deploy-production"
+uses = "builtin:deploy"
+needs = ["approval"]
+environment = "production"
+[stage.grants]
+deploy = ["production"]
+
+[[stage]]
+name = "notify"
+uses = "builtin:notify"
+when = "run-end"
 "#;
 
 /// The source of the default pipeline, for spans and origins.
@@ -64,7 +108,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::{Limits, PluginRef, parse};
+    use crate::config::{Limits, PluginRef, Scope, When, parse};
 
     const ONE_SERVICE: &str = "version = 1\npipeline = \"p\"\n[[service]]\nname = \"app\"\n";
 
@@ -75,7 +119,20 @@ mod tests {
             .into_iter()
             .map(|stage| stage.name.into_inner())
             .collect();
-        assert_eq!(names, ["code-quality", "unit-test", "build"]);
+        assert_eq!(
+            names,
+            [
+                "prepare",
+                "code-quality",
+                "unit-test",
+                "build",
+                "integration-test",
+                "deploy-staging",
+                "approval",
+                "deploy-production",
+                "notify"
+            ]
+        );
     }
 
     #[test]
@@ -83,38 +140,46 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
         let config = parse("seamless.toml", ONE_SERVICE, dir.path()).unwrap();
+        let stage = |name: &str| config.stage(name).unwrap();
 
-        let [quality, test, build] = config.stages.as_slice() else {
-            panic!("expected three stages, got {:?}", config.stages);
-        };
-        assert_eq!(quality.name, "code-quality");
+        let prepare = stage("prepare");
+        assert_eq!(prepare.uses, PluginRef::Builtin("prepare".into()));
+        assert_eq!(prepare.scope, Scope::Run);
+        assert!(prepare.grants.workspace_write && !prepare.grants.containers);
+
+        let quality = stage("code-quality");
         assert_eq!(quality.uses, PluginRef::Builtin("command".into()));
-        assert!(quality.needs.is_empty());
+        assert_eq!(quality.needs, ["prepare"]);
         assert!(quality.grants.containers && !quality.grants.workspace_write);
         assert_eq!(
             quality.with.get("command").map(String::as_str),
             Some("code-quality")
         );
+        assert_eq!(stage("unit-test").needs, ["prepare"]);
+        assert_eq!(stage("build").needs, ["code-quality", "unit-test"]);
+        assert!(stage("integration-test").grants.networks);
 
-        assert_eq!(test.name, "unit-test");
-        assert_eq!(test.needs, ["code-quality"]);
-        assert!(test.grants.containers && test.grants.workspace_write && !test.grants.images);
-        assert_eq!(
-            test.with.get("command").map(String::as_str),
-            Some("unit-test")
-        );
-
-        assert_eq!(build.name, "build");
-        assert_eq!(build.uses, PluginRef::Builtin("build".into()));
-        assert_eq!(build.needs, ["unit-test"]);
-        assert!(build.grants.images && !build.grants.containers);
+        let staging = stage("deploy-staging");
+        assert_eq!(staging.environment.as_deref(), Some("staging"));
+        assert!(staging.grants.deploy.contains("staging"));
+        assert_eq!(stage("approval").uses, PluginRef::Approval);
+        assert_eq!(stage("approval").needs, ["deploy-staging"]);
+        let production = stage("deploy-production");
+        assert_eq!(production.needs, ["approval"]);
+        assert!(production.grants.deploy.contains("production"));
+        assert_eq!(stage("notify").when, When::RunEnd);
+        assert_eq!(stage("notify").scope, Scope::Run);
 
         for stage in &config.stages {
             assert_eq!(stage.limits, Limits::default());
             assert_eq!(stage.limits.timeout, Duration::from_secs(1800));
             assert!(stage.origin.is_default_pipeline());
         }
-        assert_eq!(build.origin.line, 20);
-        assert_eq!(build.origin.grants_line, Some(23));
+        assert_eq!(quality.origin.line, 9);
+        assert_eq!(quality.origin.grants_line, Some(12));
+        assert_eq!(
+            config.triggers.pull_request_until.as_deref(),
+            Some("integration-test")
+        );
     }
 }

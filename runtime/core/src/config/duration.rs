@@ -1,6 +1,6 @@
 //! Humane durations such as `"90s"`, `"5m"`, `"1h30m"` or `"500ms"`.
 //!
-//! A duration is one or more `<digits><unit>` parts with units `h`, `m`, `s`, `ms`, each
+//! A duration is one or more `<digits><unit>` parts with units `d`, `h`, `m`, `s`, `ms`, each
 //! used at most once and from largest to smallest, with no spaces.
 
 use std::time::Duration;
@@ -16,10 +16,16 @@ pub struct DurationError {
 }
 
 const EXPECTED: &str =
-    "use a number and a unit (h, m, s, ms), like \"90s\", \"5m\", \"1h30m\" or \"500ms\"";
+    "use a number and a unit (d, h, m, s, ms), like \"90s\", \"5m\", \"1h30m\", \"7d\" or \"500ms\"";
 
 /// Units from largest to smallest, with their length in milliseconds.
-const UNITS: [(&str, u64); 4] = [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
+const UNITS: [(&str, u64); 5] = [
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+    ("ms", 1),
+];
 
 /// Parses a humane duration such as `"1h30m"`.
 pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
@@ -78,6 +84,12 @@ mod tests {
     }
 
     #[test]
+    fn days_parse() {
+        assert_eq!(ok("7d"), Duration::from_secs(7 * 86_400));
+        assert_eq!(ok("1d12h"), Duration::from_secs(36 * 3_600));
+    }
+
+    #[test]
     fn single_units_parse() {
         assert_eq!(ok("90s"), Duration::from_secs(90));
         assert_eq!(ok("5m"), Duration::from_secs(300));
@@ -108,14 +120,14 @@ mod tests {
         assert_eq!(
             error.as_deref(),
             Some(
-                "invalid duration \"30\": \"30\" has no unit; use a number and a unit (h, m, s, ms), like \"90s\", \"5m\", \"1h30m\" or \"500ms\""
+                "invalid duration \"30\": \"30\" has no unit; use a number and a unit (d, h, m, s, ms), like \"90s\", \"5m\", \"1h30m\", \"7d\" or \"500ms\""
             )
         );
     }
 
     #[test]
     fn unknown_unit_is_rejected() {
-        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("5w").is_err());
         assert!(parse_duration("5 m").is_err());
         assert!(parse_duration("5M").is_err());
     }

@@ -9,7 +9,17 @@ use std::time::Duration;
 use super::defaults::DEFAULT_PIPELINE_ORIGIN;
 
 /// Names of the built-in stage plugins, used as `uses = "builtin:<name>"`.
-pub const KNOWN_BUILTINS: &[&str] = &["build", "command"];
+pub const KNOWN_BUILTINS: &[&str] = &[
+    "prepare",
+    "command",
+    "build",
+    "integration-test",
+    "deploy",
+    "notify",
+];
+
+/// The `uses` value of the manual approval gate, which the engine runs itself.
+pub const APPROVAL_GATE: &str = "gate:approval";
 
 /// A validated `seamless.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +36,98 @@ pub struct Config {
     pub services: Vec<Service>,
     /// The stages, in file order (or the embedded default pipeline).
     pub stages: Vec<Stage>,
+    /// Where built images are pushed, if anywhere.
+    pub registry: Option<String>,
+    /// How far each trigger's runs go, and which branches they follow.
+    pub triggers: Triggers,
+    /// How many run workspaces are kept.
+    pub workspaces_keep: u32,
+    /// How long a run waits for approval before the approval expires.
+    pub approval_expires: Duration,
+}
+
+/// What starts a run; it decides how far the run goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Trigger {
+    /// `seamless run` or the API without a named event.
+    Manual,
+    /// A push to a branch.
+    Push,
+    /// A pull request was opened, updated or reopened.
+    PullRequest,
+    /// `seamless rollback`.
+    Rollback,
+}
+
+impl Trigger {
+    /// Every trigger.
+    pub const ALL: [Trigger; 4] = [
+        Trigger::Manual,
+        Trigger::Push,
+        Trigger::PullRequest,
+        Trigger::Rollback,
+    ];
+
+    /// The kebab-case name, as stored, shown and given to `--trigger`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Push => "push",
+            Trigger::PullRequest => "pull-request",
+            Trigger::Rollback => "rollback",
+        }
+    }
+
+    /// The trigger called `name`, if any.
+    pub fn parse(name: &str) -> Option<Trigger> {
+        Trigger::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Per-trigger settings from `[triggers]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triggers {
+    /// The branch whose pushes run the whole pipeline (default `main`).
+    pub default_branch: String,
+    /// The last stage that pull-request runs go to (with what it needs); `None` runs
+    /// everything.
+    pub pull_request_until: Option<String>,
+    /// The last stage that push runs go to; `None` runs everything.
+    pub push_until: Option<String>,
+    /// The last stage that manual runs go to; `None` runs everything.
+    pub manual_until: Option<String>,
+    /// Branches whose pushes start runs (default: the default branch).
+    pub push_branches: Vec<String>,
+}
+
+impl Triggers {
+    /// The last stage runs of `trigger` go to, if they stop early.
+    pub fn until(&self, trigger: Trigger) -> Option<&str> {
+        match trigger {
+            Trigger::PullRequest => self.pull_request_until.as_deref(),
+            Trigger::Push => self.push_until.as_deref(),
+            Trigger::Manual => self.manual_until.as_deref(),
+            Trigger::Rollback => None,
+        }
+    }
+}
+
+impl Default for Triggers {
+    fn default() -> Self {
+        Triggers {
+            default_branch: "main".into(),
+            pull_request_until: None,
+            push_until: None,
+            manual_until: None,
+            push_branches: vec!["main".into()],
+        }
+    }
 }
 
 impl Config {
@@ -62,6 +164,33 @@ pub struct Service {
     pub image: String,
     /// Named shell commands, such as `unit-test = "sh ./test.sh"`.
     pub commands: BTreeMap<String, String>,
+    /// The port the service listens on inside its container, for deploys.
+    pub port: Option<u16>,
+    /// The health check path of a deployed service (default `/health`).
+    pub health: String,
+    /// Deploy to production without waiting for approval.
+    pub auto_deploy: bool,
+    /// Whether pull requests run this service (default true).
+    pub on_pull_request: bool,
+    /// Whether pushes run this service (default true).
+    pub on_push: bool,
+    /// Environment variables of the deployed service, in every environment.
+    pub env: BTreeMap<String, String>,
+    /// Where the service deploys, by environment name.
+    pub targets: BTreeMap<String, Target>,
+}
+
+/// Where a service is deployed in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The stable host port the environment serves on.
+    pub port: u16,
+    /// The host address that port binds (default `127.0.0.1`).
+    pub bind: String,
+    /// How many containers serve (default 1).
+    pub replicas: u32,
+    /// Environment variables for this environment, over the service's.
+    pub env: BTreeMap<String, String>,
 }
 
 /// One stage of the pipeline; every service runs every stage.
@@ -81,6 +210,63 @@ pub struct Stage {
     pub with: BTreeMap<String, String>,
     /// Where the stage was defined, for error messages.
     pub origin: StageOrigin,
+    /// Whether it runs once per service or once per run.
+    pub scope: Scope,
+    /// When it runs.
+    pub when: When,
+    /// The environment it deploys to: services without a target there skip it.
+    pub environment: Option<String>,
+    /// How often a failed attempt is retried.
+    pub retry: RetryPolicy,
+}
+
+/// How many stage instances a run has of a stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// One instance per service (the default).
+    #[default]
+    Service,
+    /// One instance per run, such as `prepare` and `notify`.
+    Run,
+}
+
+/// When a stage instance starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum When {
+    /// Once every stage it needs has succeeded (the default).
+    #[default]
+    Success,
+    /// At the start of the run, beside everything else (`notify` on start).
+    RunStart,
+    /// Once every other stage instance of the run has ended, whatever the result
+    /// (`notify` on success or failure).
+    RunEnd,
+}
+
+/// Retries of a failed stage attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts after the first (default 0).
+    pub retries: u32,
+    /// Wait before the first retry; each later retry waits twice as long (default 2s).
+    pub backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 0,
+            backoff: Duration::from_secs(2),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1-based).
+    pub fn delay(&self, retry: u32) -> Duration {
+        let factor = 1u32 << retry.saturating_sub(1).min(16);
+        self.backoff.saturating_mul(factor)
+    }
 }
 
 /// The plugin a stage uses.
@@ -90,6 +276,9 @@ pub enum PluginRef {
     Builtin(String),
     /// A `.wasm` component on disk (absolute path).
     File(PathBuf),
+    /// The manual approval gate (`gate:approval`): no plugin; the engine waits for a
+    /// person, unless the service deploys automatically.
+    Approval,
 }
 
 /// Capabilities granted to a stage's plugin; everything is denied by default.
@@ -103,6 +292,12 @@ pub struct Grants {
     pub secrets: BTreeSet<String>,
     /// May write to the run's workspace.
     pub workspace_write: bool,
+    /// May create networks.
+    pub networks: bool,
+    /// Environments the plugin may deploy to.
+    pub deploy: BTreeSet<String>,
+    /// Hosts (`host` or `host:port`) the plugin may send HTTP requests to.
+    pub http: BTreeSet<String>,
 }
 
 /// Resource limits of a stage's plugin.

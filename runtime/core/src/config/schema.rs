@@ -14,6 +14,10 @@ pub(crate) struct RawConfig {
     pub pipeline: Spanned<String>,
     #[serde(default)]
     pub secrets: BTreeMap<Spanned<String>, Spanned<RawSecret>>,
+    pub registry: Option<Spanned<RawRegistry>>,
+    pub triggers: Option<Spanned<RawTriggers>>,
+    pub workspaces: Option<Spanned<RawWorkspaces>>,
+    pub approval: Option<Spanned<RawApproval>>,
     #[serde(default)]
     pub service: Vec<RawService>,
     #[serde(default)]
@@ -35,9 +39,48 @@ pub(crate) struct RawSecret {
     pub from_file: Option<Spanned<String>>,
 }
 
-/// `[[service]]`.
+/// `[registry]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(crate) struct RawRegistry {
+    pub url: Spanned<String>,
+}
+
+/// `[triggers]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawTriggers {
+    pub default_branch: Option<Spanned<String>>,
+    pub push: Option<Spanned<RawTrigger>>,
+    pub pull_request: Option<Spanned<RawTrigger>>,
+    pub manual: Option<Spanned<RawTrigger>>,
+}
+
+/// `[triggers.push]`, `[triggers.pull-request]` and `[triggers.manual]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawTrigger {
+    pub until: Option<Spanned<String>>,
+    pub branches: Option<Vec<Spanned<String>>>,
+}
+
+/// `[workspaces]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawWorkspaces {
+    pub keep: Option<Spanned<i64>>,
+}
+
+/// `[approval]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawApproval {
+    pub expires: Option<Spanned<String>>,
+}
+
+/// `[[service]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawService {
     pub name: Spanned<String>,
     pub path: Option<Spanned<String>>,
@@ -45,16 +88,41 @@ pub(crate) struct RawService {
     pub image: Option<Spanned<String>>,
     #[serde(default)]
     pub commands: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub port: Option<Spanned<i64>>,
+    pub health: Option<Spanned<String>>,
+    pub auto_deploy: Option<Spanned<bool>>,
+    pub pull_request: Option<Spanned<bool>>,
+    pub push: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    pub targets: BTreeMap<Spanned<String>, Spanned<RawTarget>>,
+}
+
+/// `[service.targets.ENV]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawTarget {
+    pub port: Spanned<i64>,
+    pub bind: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[[stage]]`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawStage {
     pub name: Spanned<String>,
     pub uses: Spanned<String>,
     #[serde(default)]
     pub needs: Vec<Spanned<String>>,
+    pub scope: Option<Spanned<String>>,
+    pub when: Option<Spanned<String>>,
+    pub environment: Option<Spanned<String>>,
+    pub retries: Option<Spanned<i64>>,
+    pub retry_backoff: Option<Spanned<String>>,
     pub grants: Option<Spanned<RawGrants>>,
     pub limits: Option<Spanned<RawLimits>>,
     #[serde(default)]
@@ -73,6 +141,12 @@ pub(crate) struct RawGrants {
     pub secrets: Vec<Spanned<String>>,
     #[serde(default)]
     pub workspace_write: bool,
+    #[serde(default)]
+    pub networks: bool,
+    #[serde(default)]
+    pub deploy: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub http: Vec<Spanned<String>>,
 }
 
 /// `[stage.limits]`.

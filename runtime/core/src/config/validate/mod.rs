@@ -13,17 +13,25 @@ use super::duration::parse_duration;
 use super::error::{ConfigError, ConfigErrors};
 use super::location::Source;
 use super::model::{
-    Config, Grants, KNOWN_BUILTINS, Limits, PluginRef, SecretSource, Service, Stage, StageOrigin,
+    APPROVAL_GATE, Config, Grants, KNOWN_BUILTINS, Limits, PluginRef, SecretSource, Service, Stage,
+    StageOrigin,
 };
 use super::schema::{RawConfig, RawGrants, RawLimits, RawSecret, RawService, RawStage};
 
 mod cycles;
+mod service_deploy;
+mod settings;
+mod stage_options;
 #[cfg(test)]
 mod tests;
 
 use cycles::check_cycles;
+use service_deploy::deploy_settings;
+use stage_options::{check_needs_on_hooks, check_until, stage_options};
 
 const DEFAULT_PATH: &str = ".";
+/// The stage pull-request runs stop after when the file does not say otherwise.
+const DEFAULT_PULL_REQUEST_UNTIL: &str = "integration-test";
 const DEFAULT_DOCKERFILE: &str = "Dockerfile";
 const DEFAULT_IMAGE: &str = "seamless/busybox";
 const NAME_RULE: &str =
@@ -53,6 +61,10 @@ pub(crate) fn validate(
     }
 
     let secrets = validate_secrets(&raw.secrets, source, root, &mut errors);
+    let registry = settings::registry(raw.registry.as_ref(), source, &mut errors);
+    let triggers = settings::triggers(raw.triggers.as_ref(), source, &mut errors);
+    let workspaces_keep = settings::workspaces_keep(raw.workspaces.as_ref(), source, &mut errors);
+    let approval_expires = settings::approval_expires(raw.approval.as_ref(), source, &mut errors);
 
     if raw.service.is_empty() {
         errors.push(source.error(
@@ -73,6 +85,25 @@ pub(crate) fn validate(
     } else {
         validate_stages(&raw.stage, source, root, &secrets, &mut errors)
     };
+    let stage_names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+    let mut triggers = triggers;
+    if triggers.pull_request_until.is_none()
+        && raw
+            .triggers
+            .as_ref()
+            .and_then(|t| t.get_ref().pull_request.as_ref())
+            .is_none()
+        && stage_names.contains(&DEFAULT_PULL_REQUEST_UNTIL)
+    {
+        // Pull requests stop after integration tests unless the file says otherwise.
+        triggers.pull_request_until = Some(DEFAULT_PULL_REQUEST_UNTIL.to_string());
+    }
+    check_until(
+        &settings::until_values(raw.triggers.as_ref()),
+        &stage_names,
+        source,
+        &mut errors,
+    );
 
     if errors.is_empty() {
         Ok(Config {
@@ -82,6 +113,10 @@ pub(crate) fn validate(
             secrets,
             services,
             stages,
+            registry,
+            triggers,
+            workspaces_keep,
+            approval_expires,
         })
     } else {
         // Errors of the user's file first, in source order.
@@ -267,12 +302,20 @@ fn validate_services(
             commands.insert(command.get_ref().clone(), text.get_ref().clone());
         }
 
+        let deploy = deploy_settings(service, source, errors);
         services.push(Service {
             name: name.clone(),
             path,
             dockerfile,
             image,
             commands,
+            port: deploy.port,
+            health: deploy.health,
+            auto_deploy: deploy.auto_deploy,
+            on_pull_request: deploy.on_pull_request,
+            on_push: deploy.on_push,
+            env: deploy.env,
+            targets: deploy.targets,
         });
     }
     services
@@ -353,6 +396,7 @@ fn validate_stages(
         let limits = validate_limits(limits, source, errors);
         let with = validate_with(&stage.with, source, errors);
 
+        let options = stage_options(stage, source, errors);
         let raw_limits = stage.limits.as_ref().map(Spanned::get_ref);
         let origin = StageOrigin {
             file: source.name.to_string(),
@@ -376,10 +420,21 @@ fn validate_stages(
                 limits,
                 with,
                 origin,
+                scope: options.scope,
+                when: options.when,
+                environment: options.environment,
+                retry: options.retry,
             });
         }
     }
 
+    let when_of = |name: &str| {
+        stages
+            .iter()
+            .find(|s: &&Stage| s.name == name)
+            .map(|s| s.when)
+    };
+    check_needs_on_hooks(raw, &when_of, source, errors);
     check_cycles(raw, &index, source, errors);
     stages
 }
@@ -391,6 +446,9 @@ fn validate_uses(
     errors: &mut Vec<ConfigError>,
 ) -> Option<PluginRef> {
     let value = uses.get_ref();
+    if value == APPROVAL_GATE {
+        return Some(PluginRef::Approval);
+    }
     if let Some(builtin) = value.strip_prefix("builtin:") {
         if KNOWN_BUILTINS.contains(&builtin) {
             return Some(PluginRef::Builtin(builtin.to_string()));
@@ -425,8 +483,8 @@ fn validate_uses(
         errors.push(source.error(
             uses.span(),
             format!(
-                "invalid `uses` value \"{value}\"; expected \"builtin:<name>\" or the path of a \
-                 .wasm component"
+                "invalid `uses` value \"{value}\"; expected \"builtin:<name>\", \"{APPROVAL_GATE}\" \
+                 or the path of a .wasm component"
             ),
         ));
         None
@@ -466,11 +524,44 @@ fn validate_grants(
             ));
         }
     }
+    let mut deploy = BTreeSet::new();
+    for env in &raw.deploy {
+        if let Err(message) = check_name("environment", env.get_ref()) {
+            errors.push(source.error(env.span(), message));
+        } else if !deploy.insert(env.get_ref().clone()) {
+            errors.push(source.error(
+                env.span(),
+                format!("environment '{}' is granted twice; list it once", env.get_ref()),
+            ));
+        }
+    }
+    let mut http = BTreeSet::new();
+    for host in &raw.http {
+        let value = host.get_ref();
+        let valid = !value.is_empty()
+            && !value.contains("://")
+            && !value.contains('/')
+            && !value.contains(char::is_whitespace);
+        if !valid {
+            errors.push(source.error(
+                host.span(),
+                format!(
+                    "invalid http host \"{value}\"; give a host or host:port without scheme or \
+                     path, like \"hooks.slack.com\" or \"127.0.0.1:8080\""
+                ),
+            ));
+        } else {
+            http.insert(value.to_ascii_lowercase());
+        }
+    }
     Grants {
         containers: raw.containers,
         images: raw.images,
         secrets: granted,
         workspace_write: raw.workspace_write,
+        networks: raw.networks,
+        deploy,
+        http,
     }
 }
 
