@@ -563,7 +563,10 @@ mod tests {
     fn run_scoped_stage_waits_for_every_service() {
         let config = config(
             &["web", "api"],
-            vec![stage("build", &[]), run_stage("report", &["build"], When::Success)],
+            vec![
+                stage("build", &[]),
+                run_stage("report", &["build"], When::Success),
+            ],
         );
         let plan = plan(&config, &PlanFilter::default()).unwrap();
         assert_eq!(labels(&plan), ["web/build", "api/build", "/report"]);
@@ -636,7 +639,11 @@ mod tests {
         assert_eq!(changed(&["web/app.py"]), ["web"]);
         assert_eq!(changed(&["api/x", "README.md"]), ["api"]);
         assert!(changed(&["docs/index.md"]).is_empty());
-        assert_eq!(changed(&["webhooks/a"]), ["webhooks"], "prefix must match whole dirs");
+        assert_eq!(
+            changed(&["webhooks/a"]),
+            ["webhooks"],
+            "prefix must match whole dirs"
+        );
         assert_eq!(changed(&["seamless.toml"]), ["web", "api", "webhooks"]);
     }
 

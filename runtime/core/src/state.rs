@@ -13,11 +13,16 @@
 //! | in-progress        | succeed         | success             |
 //! | in-progress        | fail            | failure             |
 //! | in-progress        | cancel          | cancelled           |
+//! | in-progress        | retry           | idle                |
 //! | awaiting-approval  | approve         | in-progress         |
 //! | awaiting-approval  | reject          | failure             |
 //! | awaiting-approval  | cancel          | cancelled           |
 //!
 //! Terminal statuses (success, failure, skipped, cancelled) accept no event.
+//!
+//! `retry` puts a running stage back to idle: after a failed attempt that its retry
+//! policy allows to repeat, and on resume after a crash, when the attempt that was
+//! running died with the runtime.
 
 use std::fmt;
 use std::str::FromStr;
@@ -121,11 +126,14 @@ pub enum StageEvent {
     Approve,
     /// A person rejected the stage.
     Reject,
+    /// The running attempt ended without a result that counts; the stage waits to be
+    /// started again.
+    Retry,
 }
 
 impl StageEvent {
     /// Every event, for tests and listings.
-    pub const ALL: [StageEvent; 8] = [
+    pub const ALL: [StageEvent; 9] = [
         StageEvent::Start,
         StageEvent::Succeed,
         StageEvent::Fail,
@@ -134,6 +142,7 @@ impl StageEvent {
         StageEvent::AwaitApproval,
         StageEvent::Approve,
         StageEvent::Reject,
+        StageEvent::Retry,
     ];
 
     /// The kebab-case name, as logged.
@@ -147,6 +156,7 @@ impl StageEvent {
             StageEvent::AwaitApproval => "await-approval",
             StageEvent::Approve => "approve",
             StageEvent::Reject => "reject",
+            StageEvent::Retry => "retry",
         }
     }
 }
@@ -169,18 +179,21 @@ pub struct InvalidTransition {
 
 /// The next status of a stage in `state` after `event`, per the table in the module docs.
 pub fn apply(state: StageStatus, event: StageEvent) -> Result<StageStatus, InvalidTransition> {
-    use StageEvent::{Approve, AwaitApproval, Cancel, Fail, Reject, Skip, Start, Succeed};
+    use StageEvent::{Approve, AwaitApproval, Cancel, Fail, Reject, Retry, Skip, Start, Succeed};
     use StageStatus::{AwaitingApproval, Cancelled, Failure, Idle, InProgress, Skipped, Success};
     match (state, event) {
         (Idle, Start) => Ok(InProgress),
         (Idle, Skip) => Ok(Skipped),
         (Idle, Cancel) => Ok(Cancelled),
         (Idle, AwaitApproval) => Ok(AwaitingApproval),
-        (Idle, Succeed | Fail | Approve | Reject) => Err(InvalidTransition { from: state, event }),
+        (Idle, Succeed | Fail | Approve | Reject | Retry) => {
+            Err(InvalidTransition { from: state, event })
+        }
 
         (InProgress, Succeed) => Ok(Success),
         (InProgress, Fail) => Ok(Failure),
         (InProgress, Cancel) => Ok(Cancelled),
+        (InProgress, Retry) => Ok(Idle),
         (InProgress, Start | Skip | AwaitApproval | Approve | Reject) => {
             Err(InvalidTransition { from: state, event })
         }
@@ -188,13 +201,13 @@ pub fn apply(state: StageStatus, event: StageEvent) -> Result<StageStatus, Inval
         (AwaitingApproval, Approve) => Ok(InProgress),
         (AwaitingApproval, Reject) => Ok(Failure),
         (AwaitingApproval, Cancel) => Ok(Cancelled),
-        (AwaitingApproval, Start | Succeed | Fail | Skip | AwaitApproval) => {
+        (AwaitingApproval, Start | Succeed | Fail | Skip | AwaitApproval | Retry) => {
             Err(InvalidTransition { from: state, event })
         }
 
         (
             Success | Failure | Skipped | Cancelled,
-            Start | Succeed | Fail | Skip | Cancel | AwaitApproval | Approve | Reject,
+            Start | Succeed | Fail | Skip | Cancel | AwaitApproval | Approve | Reject | Retry,
         ) => Err(InvalidTransition { from: state, event }),
     }
 }
@@ -412,7 +425,7 @@ mod tests {
         use super::super::*;
 
         /// The documented transition table, written out independently of `apply`.
-        const TABLE: [(StageStatus, StageEvent, StageStatus); 10] = [
+        const TABLE: [(StageStatus, StageEvent, StageStatus); 11] = [
             (
                 StageStatus::Idle,
                 StageEvent::Start,
@@ -443,6 +456,11 @@ mod tests {
                 StageStatus::InProgress,
                 StageEvent::Cancel,
                 StageStatus::Cancelled,
+            ),
+            (
+                StageStatus::InProgress,
+                StageEvent::Retry,
+                StageStatus::Idle,
             ),
             (
                 StageStatus::AwaitingApproval,

@@ -26,3 +26,9 @@ impl BuildRequest {
 pub fn build(request: &BuildRequest) -> Result<String, HostError> {
     host::build(request)
 }
+
+/// Pushes an image to its registry and returns the digest the registry gave it
+/// (`sha256:...`). Credentials come from the runtime, never from the plugin.
+pub fn push(reference: &str) -> Result<String, HostError> {
+    host::push(reference)
+}

@@ -3,8 +3,8 @@
 //! A stage plugin is a WebAssembly component that targets the `stage` world of the
 //! `seamless:plugin` WIT package. This crate hides the generated bindings behind one
 //! trait, [`Stage`], one macro, [`export_stage!`], and a few typed helpers for the
-//! host calls ([`log`], [`containers`], [`images`], [`outputs`], [`secrets`],
-//! [`run_info`]).
+//! host calls ([`log`], [`containers`], [`networks`], [`images`], [`source`],
+//! [`services`], [`outputs`], [`secrets`], [`run_info`]).
 //!
 //! ```no_run
 //! use seamless_sdk::{Capability, Context, Manifest, Outcome, Stage, StageError};
@@ -33,9 +33,12 @@
 pub mod containers;
 pub mod images;
 pub mod log;
+pub mod networks;
 pub mod outputs;
 pub mod run_info;
 pub mod secrets;
+pub mod services;
+pub mod source;
 mod types;
 
 #[doc(hidden)]
@@ -55,10 +58,10 @@ pub mod bindings {
 }
 
 pub use bindings::seamless::plugin::types::{
-    Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError,
+    Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError, TestCounts,
 };
 
-/// The WIT package version this SDK targets (`seamless:plugin@0.1.0`).
+/// The WIT package version this SDK targets (`seamless:plugin@0.2.0`).
 pub const WIT_VERSION: &str = "0.2.0";
 
 /// A stage plugin: what it says about itself and what it does when it runs.

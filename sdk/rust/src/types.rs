@@ -1,7 +1,12 @@
 //! Constructors and accessors for the contract's shared types, so plugins never
 //! build the generated records field by field.
 
-use crate::{Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError};
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use crate::{
+    Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError, TestCounts,
+};
 
 impl Manifest {
     /// A manifest with no capabilities; add them with [`Manifest::capability`].
@@ -30,6 +35,17 @@ impl Capability {
     pub fn secret(name: impl Into<String>) -> Self {
         Self::Secret(name.into())
     }
+
+    /// The capability to deploy to the named environment, such as `staging`.
+    pub fn deploy(environment: impl Into<String>) -> Self {
+        Self::Deploy(environment.into())
+    }
+
+    /// The capability to send HTTP requests to the named host, such as
+    /// `hooks.slack.com` or `127.0.0.1:8080`.
+    pub fn http(host: impl Into<String>) -> Self {
+        Self::Http(host.into())
+    }
 }
 
 impl Context {
@@ -49,7 +65,68 @@ impl Outcome {
     pub fn new(summary: impl Into<String>) -> Self {
         Self {
             summary: summary.into(),
+            tests: None,
         }
+    }
+
+    /// Adds the test counts of the tests the stage ran.
+    pub fn with_tests(mut self, tests: TestCounts) -> Self {
+        self.tests = Some(tests);
+        self
+    }
+}
+
+impl TestCounts {
+    /// Counts of passed, failed (or errored) and skipped tests.
+    pub fn new(passed: u32, failed: u32, skipped: u32) -> Self {
+        Self {
+            passed,
+            failed,
+            skipped,
+        }
+    }
+
+    /// Every test counted, whatever its result.
+    pub fn total(&self) -> u32 {
+        self.passed
+            .saturating_add(self.failed)
+            .saturating_add(self.skipped)
+    }
+}
+
+impl Default for TestCounts {
+    fn default() -> Self {
+        Self::new(0, 0, 0)
+    }
+}
+
+impl Add for TestCounts {
+    type Output = Self;
+
+    /// Adds the counts field by field, saturating.
+    fn add(self, other: Self) -> Self {
+        Self::new(
+            self.passed.saturating_add(other.passed),
+            self.failed.saturating_add(other.failed),
+            self.skipped.saturating_add(other.skipped),
+        )
+    }
+}
+
+impl AddAssign for TestCounts {
+    fn add_assign(&mut self, other: Self) {
+        *self = *self + other;
+    }
+}
+
+impl fmt::Display for TestCounts {
+    /// `12 passed, 0 failed, 1 skipped`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.skipped
+        )
     }
 }
 
@@ -57,6 +134,11 @@ impl StageError {
     /// The work ran and did not pass.
     pub fn failed(message: impl Into<String>) -> Self {
         Self::Failed(message.into())
+    }
+
+    /// Tests ran and some failed; the message says which, `counts` how many.
+    pub fn tests_failed(message: impl Into<String>, counts: TestCounts) -> Self {
+        Self::TestsFailed((message.into(), counts))
     }
 
     /// The stage's configuration is wrong; say what to change.
@@ -67,7 +149,7 @@ impl StageError {
     /// The error's message, without the variant name.
     pub fn message(&self) -> &str {
         match self {
-            Self::Failed(m) | Self::InvalidConfig(m) => m,
+            Self::Failed(m) | Self::InvalidConfig(m) | Self::TestsFailed((m, _)) => m,
             Self::Host(e) => e.message(),
         }
     }
@@ -140,6 +222,46 @@ mod tests {
                 Capability::Containers,
                 Capability::Secret("API_TOKEN".into())
             ]
+        );
+    }
+
+    #[test]
+    fn outcome_carries_test_counts_only_when_given() {
+        assert_eq!(Outcome::new("ok").tests, None);
+        let o = Outcome::new("ok").with_tests(TestCounts::new(12, 0, 1));
+        assert_eq!(o.tests, Some(TestCounts::new(12, 0, 1)));
+    }
+
+    #[test]
+    fn test_counts_add_display_and_total() {
+        let mut c = TestCounts::new(1, 2, 3);
+        c += TestCounts::new(10, 0, 1);
+        assert_eq!(c, TestCounts::new(11, 2, 4));
+        assert_eq!(c.total(), 17);
+        assert_eq!(c.to_string(), "11 passed, 2 failed, 4 skipped");
+        let max = TestCounts::new(u32::MAX, 0, 0) + TestCounts::new(1, 0, 0);
+        assert_eq!(max.passed, u32::MAX);
+    }
+
+    #[test]
+    fn tests_failed_keeps_message_and_counts() {
+        let e = StageError::tests_failed("2 tests failed: a, b", TestCounts::new(3, 2, 0));
+        assert_eq!(e.message(), "2 tests failed: a, b");
+        assert!(matches!(
+            e,
+            StageError::TestsFailed((_, c)) if c == TestCounts::new(3, 2, 0)
+        ));
+    }
+
+    #[test]
+    fn deploy_and_http_capabilities_carry_their_target() {
+        assert_eq!(
+            Capability::deploy("staging"),
+            Capability::Deploy("staging".into())
+        );
+        assert_eq!(
+            Capability::http("hooks.slack.com"),
+            Capability::Http("hooks.slack.com".into())
         );
     }
 

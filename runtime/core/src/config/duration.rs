@@ -15,8 +15,7 @@ pub struct DurationError {
     pub reason: String,
 }
 
-const EXPECTED: &str =
-    "use a number and a unit (d, h, m, s, ms), like \"90s\", \"5m\", \"1h30m\", \"7d\" or \"500ms\"";
+const EXPECTED: &str = "use a number and a unit (d, h, m, s, ms), like \"90s\", \"5m\", \"1h30m\", \"7d\" or \"500ms\"";
 
 /// Units from largest to smallest, with their length in milliseconds.
 const UNITS: [(&str, u64); 5] = [

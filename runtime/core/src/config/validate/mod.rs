@@ -531,7 +531,10 @@ fn validate_grants(
         } else if !deploy.insert(env.get_ref().clone()) {
             errors.push(source.error(
                 env.span(),
-                format!("environment '{}' is granted twice; list it once", env.get_ref()),
+                format!(
+                    "environment '{}' is granted twice; list it once",
+                    env.get_ref()
+                ),
             ));
         }
     }

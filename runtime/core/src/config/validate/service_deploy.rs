@@ -34,7 +34,10 @@ pub(crate) fn deploy_settings(
     errors: &mut Vec<ConfigError>,
 ) -> DeploySettings {
     let name = service.name.get_ref();
-    let port = service.port.as_ref().and_then(|p| port(p, "port", source, errors));
+    let port = service
+        .port
+        .as_ref()
+        .and_then(|p| port(p, "port", source, errors));
     let health = match &service.health {
         Some(h) if h.get_ref().starts_with('/') && !h.get_ref().contains(char::is_whitespace) => {
             h.get_ref().clone()

@@ -82,7 +82,11 @@ pub(crate) fn triggers(
             }
         }
     }
-    triggers.push_branches = match raw.push.as_ref().and_then(|t| t.get_ref().branches.as_ref()) {
+    triggers.push_branches = match raw
+        .push
+        .as_ref()
+        .and_then(|t| t.get_ref().branches.as_ref())
+    {
         Some(branches) => {
             let mut list = Vec::new();
             for branch in branches {

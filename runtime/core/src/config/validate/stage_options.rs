@@ -93,15 +93,17 @@ pub(crate) fn stage_options(
             ));
         }
     }
-    let environment = stage.environment.as_ref().and_then(|e| {
-        match check_name("environment", e.get_ref()) {
-            Ok(()) => Some(e.get_ref().clone()),
-            Err(message) => {
-                errors.push(source.error(e.span(), message));
-                None
-            }
-        }
-    });
+    let environment =
+        stage
+            .environment
+            .as_ref()
+            .and_then(|e| match check_name("environment", e.get_ref()) {
+                Ok(()) => Some(e.get_ref().clone()),
+                Err(message) => {
+                    errors.push(source.error(e.span(), message));
+                    None
+                }
+            });
     if let (Some(env), Scope::Run) = (&stage.environment, scope) {
         errors.push(source.error(
             env.span(),
