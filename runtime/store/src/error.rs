@@ -33,4 +33,14 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("run database holds an unreadable value: {0}")]
     Corrupt(String),
+    /// A run already has the opposite approval decision.
+    #[error("run '{run_id}' was already {decision} by {by}; a run takes one decision")]
+    AlreadyDecided {
+        /// The run.
+        run_id: String,
+        /// `approved` or `rejected`.
+        decision: &'static str,
+        /// Who decided.
+        by: String,
+    },
 }

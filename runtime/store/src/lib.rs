@@ -4,11 +4,22 @@
 //! transaction, and is committed before the caller starts the side effect it
 //! announces.
 
+mod approvals;
 mod error;
+mod lifecycle;
 mod migrations;
 mod records;
+mod revisions;
+mod run_rows;
 mod sqlite;
 
 pub use error::StoreError;
-pub use records::{EventRecord, LogRecord, NewLogLine, NewRun, RunRecord, StageKey, StageRecord};
+pub use lifecycle::{RunFilter, STALE_AFTER_MS};
+pub use records::{
+    Approval, EventRecord, LogRecord, NewLogLine, NewRun, Revision, RunRecord, StageKey,
+    StageRecord, TestCounts,
+};
 pub use sqlite::{Store, now_ms};
+
+#[cfg(test)]
+mod tests;

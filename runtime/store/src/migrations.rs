@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Each entry moves the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id          TEXT PRIMARY KEY,
     pipeline    TEXT NOT NULL,
@@ -56,7 +57,40 @@ CREATE TABLE outputs (
     value       TEXT NOT NULL,
     PRIMARY KEY (run_id, service, stage, key)
 );
-"#];
+"#,
+    r#"
+ALTER TABLE runs ADD COLUMN branch TEXT;
+ALTER TABLE runs ADD COLUMN request TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE runs ADD COLUMN heartbeat_at INTEGER;
+ALTER TABLE stages ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE stages ADD COLUMN tests_passed INTEGER;
+ALTER TABLE stages ADD COLUMN tests_failed INTEGER;
+ALTER TABLE stages ADD COLUMN tests_skipped INTEGER;
+CREATE TABLE approvals (
+    run_id      TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    decision    TEXT NOT NULL,
+    reason      TEXT,
+    decided_by  TEXT NOT NULL,
+    at          INTEGER NOT NULL
+);
+CREATE TABLE revisions (
+    id          TEXT PRIMARY KEY,
+    service     TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    image       TEXT NOT NULL,
+    digest      TEXT,
+    commit_sha  TEXT NOT NULL,
+    run_id      TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    result      TEXT NOT NULL,
+    reason      TEXT,
+    endpoint    TEXT NOT NULL
+);
+CREATE INDEX revisions_by_target ON revisions(service, environment, started_at);
+"#,
+];
 
 /// Brings the database up to the newest schema.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -17,6 +17,10 @@ pub struct NewRun {
     pub workspace: String,
     /// The container backend.
     pub host: String,
+    /// The branch, when known.
+    pub branch: Option<String>,
+    /// What the scheduler needs to resume the run (opaque JSON).
+    pub request: String,
 }
 
 /// Names one stage instance of a run.
@@ -51,6 +55,14 @@ pub struct RunRecord {
     pub created_at: i64,
     /// Unix milliseconds, once finished.
     pub finished_at: Option<i64>,
+    /// The branch, when known.
+    pub branch: Option<String>,
+    /// What the scheduler needs to resume the run (opaque JSON).
+    pub request: String,
+    /// The process that carries the run out, while it does.
+    pub owner_pid: Option<i64>,
+    /// When that process last said it was alive, in Unix milliseconds.
+    pub heartbeat_at: Option<i64>,
 }
 
 /// A stored stage instance.
@@ -70,6 +82,10 @@ pub struct StageRecord {
     pub summary: Option<String>,
     /// The failure message.
     pub error: Option<String>,
+    /// Attempts started so far.
+    pub attempts: u32,
+    /// Test counts, when the stage ran tests.
+    pub tests: Option<TestCounts>,
 }
 
 /// A stored transition.
@@ -113,4 +129,66 @@ pub struct LogRecord {
     pub source: String,
     /// The text.
     pub line: String,
+}
+
+/// Test counts of a stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TestCounts {
+    /// Passed tests.
+    pub passed: u32,
+    /// Failed tests.
+    pub failed: u32,
+    /// Skipped tests.
+    pub skipped: u32,
+}
+
+/// A person's decision on a run that waits for approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// `true` to approve, `false` to reject.
+    pub approved: bool,
+    /// Why, for a rejection.
+    pub reason: Option<String>,
+    /// Who decided (a user name, or `cli`).
+    pub decided_by: String,
+    /// When, in Unix milliseconds.
+    pub at: i64,
+}
+
+/// One deploy of a service to an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// Its id.
+    pub id: String,
+    /// The service.
+    pub service: String,
+    /// The environment.
+    pub environment: String,
+    /// The image reference.
+    pub image: String,
+    /// The image digest, if known.
+    pub digest: Option<String>,
+    /// The commit the image was built from.
+    pub commit_sha: String,
+    /// The run that deployed it.
+    pub run_id: String,
+    /// When the deploy started, in Unix milliseconds.
+    pub started_at: i64,
+    /// When it ended, in Unix milliseconds.
+    pub finished_at: Option<i64>,
+    /// `in-progress`, `success` or `failure`.
+    pub result: String,
+    /// Why a failed deploy failed.
+    pub reason: Option<String>,
+    /// Where the environment serves.
+    pub endpoint: String,
+}
+
+impl Revision {
+    /// Result of a deploy that has not ended.
+    pub const IN_PROGRESS: &'static str = "in-progress";
+    /// Result of a deploy that was switched over to.
+    pub const SUCCESS: &'static str = "success";
+    /// Result of a deploy that was abandoned.
+    pub const FAILURE: &'static str = "failure";
 }

@@ -3,8 +3,9 @@
 use crate::error::StoreError;
 use crate::migrations::migrate;
 use crate::records::{
-    EventRecord, LogRecord, NewLogLine, NewRun, RunRecord, StageKey, StageRecord,
+    EventRecord, LogRecord, NewLogLine, NewRun, RunRecord, StageKey, StageRecord, TestCounts,
 };
+use crate::run_rows::{RUN_COLUMNS, RawRun, run_row};
 use rusqlite::{Connection, OptionalExtension, params};
 use seamless_core::state::{RunStatus, StageEvent, StageStatus, apply};
 use std::collections::BTreeMap;
@@ -26,7 +27,7 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn parse<T: FromStr>(s: String) -> Result<T, StoreError> {
+pub(crate) fn parse<T: FromStr>(s: String) -> Result<T, StoreError> {
     T::from_str(&s).map_err(|_| StoreError::Corrupt(format!("status '{s}'")))
 }
 
@@ -51,7 +52,7 @@ impl Store {
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         match self.conn.lock() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
@@ -63,8 +64,9 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO runs (id, pipeline, trigger, commit_sha, workspace, host, status, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO runs (id, pipeline, trigger, commit_sha, workspace, host, status, created_at,
+                               branch, request, owner_pid, heartbeat_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?8)",
             params![
                 run.id,
                 run.pipeline,
@@ -73,7 +75,10 @@ impl Store {
                 run.workspace,
                 run.host,
                 RunStatus::InProgress.as_str(),
-                now_ms()
+                now_ms(),
+                run.branch,
+                run.request,
+                i64::from(std::process::id())
             ],
         )?;
         for (i, (service, stage)) in stages.iter().enumerate() {
@@ -215,82 +220,55 @@ impl Store {
         let row = self
             .conn()
             .query_row(
-                "SELECT id, pipeline, trigger, commit_sha, workspace, host, status, created_at, finished_at
-                 FROM runs WHERE id = ?1",
+                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
                 params![run_id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, Option<i64>>(8)?,
-                    ))
-                },
+                run_row,
             )
             .optional()?;
-        row.map(
-            |(
-                id,
-                pipeline,
-                trigger,
-                commit_sha,
-                workspace,
-                host,
-                status,
-                created_at,
-                finished_at,
-            )| {
-                Ok(RunRecord {
-                    id,
-                    pipeline,
-                    trigger,
-                    commit_sha,
-                    workspace,
-                    host,
-                    status: parse(status)?,
-                    created_at,
-                    finished_at,
-                })
-            },
-        )
-        .transpose()
+        row.map(RawRun::into_record).transpose()
     }
 
     /// The stage instances of a run, in plan order.
     pub fn stages(&self, run_id: &str) -> Result<Vec<StageRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT service, stage, status, started_at, finished_at, summary, error
+            "SELECT service, stage, status, started_at, finished_at, summary, error, attempts,
+                    tests_passed, tests_failed, tests_skipped
              FROM stages WHERE run_id = ?1 ORDER BY position",
         )?;
         let rows = stmt.query_map(params![run_id], |r| {
+            let tests = match (
+                r.get::<_, Option<u32>>(8)?,
+                r.get::<_, Option<u32>>(9)?,
+                r.get::<_, Option<u32>>(10)?,
+            ) {
+                (Some(passed), Some(failed), Some(skipped)) => Some(TestCounts {
+                    passed,
+                    failed,
+                    skipped,
+                }),
+                _ => None,
+            };
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
+                StageRecord {
+                    service: r.get(0)?,
+                    stage: r.get(1)?,
+                    status: StageStatus::Idle,
+                    started_at: r.get(3)?,
+                    finished_at: r.get(4)?,
+                    summary: r.get(5)?,
+                    error: r.get(6)?,
+                    attempts: r.get(7)?,
+                    tests,
+                },
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (service, stage, status, started_at, finished_at, summary, error) = row?;
-            out.push(StageRecord {
-                service,
-                stage,
-                status: parse(status)?,
-                started_at,
-                finished_at,
-                summary,
-                error,
-            });
+            let (status, mut record) = row?;
+            record.status = parse(status)?;
+            out.push(record);
         }
         Ok(out)
     }
@@ -369,6 +347,8 @@ mod tests {
                     commit_sha: "abc".into(),
                     workspace: "/w".into(),
                     host: "local".into(),
+                    branch: None,
+                    request: "{}".into(),
                 },
                 &[("svc".into(), "a".into()), ("svc".into(), "b".into())],
             )

@@ -1,0 +1,46 @@
+//! Reading `runs` rows.
+
+use crate::error::StoreError;
+use crate::records::RunRecord;
+use crate::sqlite::parse;
+
+/// The columns [`run_row`] reads, in order.
+pub(crate) const RUN_COLUMNS: &str = "id, pipeline, trigger, commit_sha, workspace, host, status, \
+     created_at, finished_at, branch, request, owner_pid, heartbeat_at";
+
+/// A `runs` row before its status is parsed.
+pub(crate) struct RawRun {
+    record: RunRecord,
+    status: String,
+}
+
+impl RawRun {
+    /// The record, with its status parsed.
+    pub(crate) fn into_record(self) -> Result<RunRecord, StoreError> {
+        let mut record = self.record;
+        record.status = parse(self.status)?;
+        Ok(record)
+    }
+}
+
+/// Reads one row selected with [`RUN_COLUMNS`].
+pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRun> {
+    Ok(RawRun {
+        status: r.get(6)?,
+        record: RunRecord {
+            id: r.get(0)?,
+            pipeline: r.get(1)?,
+            trigger: r.get(2)?,
+            commit_sha: r.get(3)?,
+            workspace: r.get(4)?,
+            host: r.get(5)?,
+            status: seamless_core::state::RunStatus::InProgress,
+            created_at: r.get(7)?,
+            finished_at: r.get(8)?,
+            branch: r.get(9)?,
+            request: r.get(10)?,
+            owner_pid: r.get(11)?,
+            heartbeat_at: r.get(12)?,
+        },
+    })
+}
