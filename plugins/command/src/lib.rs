@@ -1,7 +1,14 @@
 //! The built-in `command` stage: runs one of the service's named commands (such as
 //! `unit-test = "cargo test"`) with `sh -c` in the service's image, in the service's
 //! directory of the mounted workspace. The stage passes when the command exits 0.
+//!
+//! `[stage.with] junit = "<path>"` (relative to the service directory; a file, or a
+//! directory whose `*.xml` files are all read) makes the stage read the JUnit
+//! report(s) the command writes, report test counts, and fail as `tests-failed`
+//! naming the failed tests. The command writes into the workspace, so this needs the
+//! grant `workspace-write = true`.
 
+use plugin_support::{junit, paths, verdict};
 use seamless_sdk::containers::{self, ContainerSpec};
 use seamless_sdk::{Capability, Context, Manifest, Outcome, Stage, StageError, log, run_info};
 
@@ -16,6 +23,9 @@ impl Stage for Command {
             "runs one of the service's named commands in the service's image",
         )
         .capability(Capability::Containers)
+        // Only used with `junit`: the command writes its report into the workspace,
+        // and the plugin clears a stale one first. Granted by `workspace-write = true`.
+        .capability(Capability::WorkspaceWrite)
     }
 
     fn run(ctx: Context) -> Result<Outcome, StageError> {
@@ -33,46 +43,33 @@ impl Stage for Command {
                 service.name
             )));
         };
+        let report_path = match ctx.config("junit") {
+            Some("") => {
+                return Err(StageError::invalid_config(
+                    "`junit` under [stage.with] is empty; set it to the report's path, relative to the service directory",
+                ));
+            }
+            Some(path) => Some(paths::in_service_dir(&service.path, path)),
+            None => None,
+        };
+        if let Some(path) = &report_path {
+            if let Err(e) = junit::clear(path) {
+                log::warn(&format!(
+                    "cannot remove the old JUnit report {}: {e}",
+                    path.display()
+                ));
+            }
+        }
 
         log::info(&format!("running `{cmd}` in {}", service.image));
         let spec = ContainerSpec::new(service.image.as_str())
             .command(["sh", "-c", cmd])
-            .workdir(workdir(&service.path))
+            .workdir(paths::service_dir(&service.path))
             .mount_workspace();
-        match containers::run_and_wait(&spec)? {
-            0 => Ok(Outcome::new(format!("`{cmd}` passed"))),
-            code => Err(StageError::failed(format!(
-                "`{cmd}` exited with code {code}"
-            ))),
-        }
-    }
-}
-
-/// The absolute working directory for a service directory relative to the workspace.
-fn workdir(service_path: &str) -> String {
-    let path = service_path.trim_start_matches("./").trim_matches('/');
-    if path.is_empty() || path == "." {
-        "/workspace".to_owned()
-    } else {
-        format!("/workspace/{path}")
+        let code = containers::run_and_wait(&spec)?;
+        let report = report_path.map(|path| junit::read(&path));
+        verdict::judge(&format!("`{cmd}`"), code, report)
     }
 }
 
 seamless_sdk::export_stage!(Command);
-
-#[cfg(test)]
-mod tests {
-    use super::workdir;
-
-    #[test]
-    fn root_service_runs_in_the_workspace_root() {
-        assert_eq!(workdir("."), "/workspace");
-        assert_eq!(workdir(""), "/workspace");
-    }
-
-    #[test]
-    fn nested_service_runs_in_its_directory() {
-        assert_eq!(workdir("services/hello"), "/workspace/services/hello");
-        assert_eq!(workdir("./services/hello/"), "/workspace/services/hello");
-    }
-}

@@ -70,16 +70,18 @@ pub(crate) fn triggers(
     triggers.push_until = until(&raw.push);
     triggers.manual_until = until(&raw.manual);
     for (name, trigger) in [("pull-request", &raw.pull_request), ("manual", &raw.manual)] {
-        if let Some(branches) = trigger.as_ref().and_then(|t| t.get_ref().branches.as_ref()) {
-            if let Some(first) = branches.first() {
-                errors.push(source.error(
-                    first.span(),
-                    format!(
-                        "`branches` is only read under [triggers.push]; remove it from \
-                         [triggers.{name}]"
-                    ),
-                ));
-            }
+        if let Some(first) = trigger
+            .as_ref()
+            .and_then(|t| t.get_ref().branches.as_ref())
+            .and_then(|b| b.first())
+        {
+            errors.push(source.error(
+                first.span(),
+                format!(
+                    "`branches` is only read under [triggers.push]; remove it from \
+                     [triggers.{name}]"
+                ),
+            ));
         }
     }
     triggers.push_branches = match raw

@@ -78,8 +78,10 @@ pub(crate) fn stage_options(
             }
         },
     };
-    if when != When::Success {
-        if let Some(first) = stage.needs.first() {
+    if when != When::Success
+        && let Some(first) = stage.needs.first()
+    {
+        {
             errors.push(source.error(
                 first.span(),
                 format!(
