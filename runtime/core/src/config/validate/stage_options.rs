@@ -81,19 +81,17 @@ pub(crate) fn stage_options(
     if when != When::Success
         && let Some(first) = stage.needs.first()
     {
-        {
-            errors.push(source.error(
-                first.span(),
-                format!(
-                    "stage '{name}' runs at {} and cannot have `needs`; remove them",
-                    if when == When::RunStart {
-                        "run-start"
-                    } else {
-                        "run-end (after every other stage)"
-                    }
-                ),
-            ));
-        }
+        errors.push(source.error(
+            first.span(),
+            format!(
+                "stage '{name}' runs at {} and cannot have `needs`; remove them",
+                if when == When::RunStart {
+                    "run-start"
+                } else {
+                    "run-end (after every other stage)"
+                }
+            ),
+        ));
     }
     let environment =
         stage
