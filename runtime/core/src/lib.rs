@@ -12,5 +12,6 @@
 //! names exist: no tokio, no wasmtime.
 
 pub mod config;
+pub mod deploy;
 pub mod plan;
 pub mod state;

@@ -1,9 +1,10 @@
 //! What one stage invocation is given, and what it reports.
 
+use crate::deploy_context::DeployContext;
 use crate::error::StageFailure;
 use crate::masking::Masker;
 use crate::stage_log::LogLineSink;
-use seamless_core::config::{Grants, Limits, StageOrigin};
+use seamless_core::config::{Grants, Limits, StageOrigin, Trigger};
 use seamless_host_api::ContainerHost;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,19 +25,73 @@ pub struct ServiceFacts {
     pub commands: BTreeMap<String, String>,
 }
 
+/// Where a run's source comes from, for `source.checkout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A directory on this machine, copied as it is (uncommitted changes included;
+    /// in a git repository, files that git ignores are left out).
+    Directory(PathBuf),
+    /// A git repository URL (`https://`, `ssh://`, `git@`, `file://` or a path to a
+    /// repository), cloned and checked out at the run's commit.
+    Git(String),
+}
+
+impl SourceSpec {
+    /// The path or URL, for messages (a URL without credentials).
+    pub fn origin(&self) -> String {
+        match self {
+            SourceSpec::Directory(dir) => dir.display().to_string(),
+            SourceSpec::Git(url) => strip_credentials(url),
+        }
+    }
+}
+
+/// `url` without a `user:password@` part.
+fn strip_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 /// Facts about the run, as `run-info.current` reports them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunFacts {
     /// The run's id.
     pub run_id: String,
     /// The pipeline's name.
     pub pipeline: String,
     /// What started the run.
-    pub trigger: String,
+    pub trigger: Trigger,
+    /// The branch, when known.
+    pub branch: Option<String>,
     /// The commit being built.
     pub commit_sha: String,
+    /// The registry built images go to.
+    pub registry: Option<String>,
+    /// Where the source comes from.
+    pub source: Option<SourceSpec>,
     /// The service.
     pub service: ServiceFacts,
+}
+
+impl Default for RunFacts {
+    fn default() -> Self {
+        RunFacts {
+            run_id: String::new(),
+            pipeline: String::new(),
+            trigger: Trigger::Manual,
+            branch: None,
+            commit_sha: String::new(),
+            registry: None,
+            source: None,
+            service: ServiceFacts::default(),
+        }
+    }
 }
 
 /// Everything one stage invocation needs.
@@ -68,6 +123,19 @@ pub struct Invocation {
     pub log: LogLineSink,
     /// Labels for every container the stage starts (run, stage, service).
     pub labels: BTreeMap<String, String>,
+    /// What deploys need: the service's targets and the revision ledger.
+    pub deploy: Option<DeployContext>,
+}
+
+/// Test counts a stage reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TestCounts {
+    /// Passed tests.
+    pub passed: u32,
+    /// Failed tests.
+    pub failed: u32,
+    /// Skipped tests.
+    pub skipped: u32,
 }
 
 /// How a stage invocation ended.
@@ -77,4 +145,21 @@ pub struct StageReport {
     pub result: Result<String, StageFailure>,
     /// Outputs the stage set.
     pub outputs: BTreeMap<String, String>,
+    /// Test counts, when the stage ran tests (on success and on failed tests).
+    pub tests: Option<TestCounts>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_credentials;
+
+    #[test]
+    fn credentials_are_not_shown() {
+        assert_eq!(
+            strip_credentials("https://user:token@github.com/acme/shop.git"),
+            "https://github.com/acme/shop.git"
+        );
+        assert_eq!(strip_credentials("file:///srv/repo"), "file:///srv/repo");
+        assert_eq!(strip_credentials("/srv/repo"), "/srv/repo");
+    }
 }

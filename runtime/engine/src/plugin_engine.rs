@@ -1,27 +1,26 @@
 //! The engine: compiles (or loads from cache) plugin components and runs one stage
 //! invocation in a fresh, capped Store.
 
-use crate::bindings::seamless::plugin::types::{
-    Capability as WitCapability, Context as WitContext, KeyValue, StageError,
-};
+use crate::bindings::seamless::plugin::types::{Context as WitContext, KeyValue};
 use crate::bindings::{Stage, StagePre};
 use crate::cache::{CacheOutcome, ComponentCache, sha256_hex};
 use crate::capabilities::{Capability, CapabilityPolicy};
 use crate::error::{EngineError, StageFailure};
-use crate::failure_messages::{memory_failure, timeout_failure};
 use crate::invocation::{Invocation, StageReport};
 use crate::limits::{EpochTicker, MemoryCap, ticks};
+use crate::manifest::capability_from_wit;
 use crate::masking::Masker;
 use crate::no_host::NoHost;
+use crate::outcome::Ended;
 use crate::stage_log::{LineWriter, LogSource, StageLog};
-use crate::state::{LiveContainers, StageState};
+use crate::state::{Leftovers, StageState};
 use seamless_core::config::{Grants, StageOrigin};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::component::{HasSelf, Linker};
+use wasmtime::{Engine, Store};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 
 /// The WIT package version this runtime serves.
@@ -72,6 +71,8 @@ impl PluginEngine {
         let (engine, fingerprint) = crate::engine_config::build_engine()?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| EngineError::Config(format!("{e:#}")))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(|e| EngineError::Config(format!("{e:#}")))?;
         Stage::add_to_linker::<_, HasSelf<StageState>>(&mut linker, |s| s)
             .map_err(|e| EngineError::Config(format!("{e:#}")))?;
@@ -142,11 +143,10 @@ impl PluginEngine {
             tracing::debug!(text = %line.text, "plugin output during describe");
         });
         let log = StageLog::new(sink, Arc::new(Masker::default()));
-        let state = StageState {
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
-            memory: MemoryCap::new(DESCRIBE_MEMORY),
-            policy: CapabilityPolicy {
+        let state = StageState::new(
+            WasiCtx::builder().build(),
+            MemoryCap::new(DESCRIBE_MEMORY),
+            CapabilityPolicy {
                 plugin: source.to_owned(),
                 stage: "describe".into(),
                 grants: Grants::default(),
@@ -154,16 +154,9 @@ impl PluginEngine {
                 origin: StageOrigin::default(),
             },
             log,
-            host: Arc::new(NoHost),
-            run: Default::default(),
-            workspace: PathBuf::new(),
-            secrets: BTreeMap::new(),
-            labels: BTreeMap::new(),
-            live: LiveContainers::default(),
-            outputs: BTreeMap::new(),
-            denied: None,
-            next_container: 0,
-        };
+            Arc::new(NoHost),
+            &Leftovers::default(),
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
         store.set_epoch_deadline(ticks(DESCRIBE_TIMEOUT));
@@ -181,12 +174,7 @@ impl PluginEngine {
             capabilities: manifest
                 .capabilities
                 .into_iter()
-                .map(|c| match c {
-                    WitCapability::Containers => Capability::Containers,
-                    WitCapability::Images => Capability::Images,
-                    WitCapability::Secret(name) => Capability::Secret(name),
-                    WitCapability::WorkspaceWrite => Capability::WorkspaceWrite,
-                })
+                .map(capability_from_wit)
                 .collect(),
         })
     }
@@ -197,27 +185,16 @@ impl PluginEngine {
         let log = StageLog::new(inv.log.clone(), inv.masker.clone());
         let stdout = log.writer(LogSource::PluginStdout);
         let stderr = log.writer(LogSource::PluginStderr);
-        let live = LiveContainers::default();
+        let leftovers = Leftovers::default();
         let host = inv.host.clone();
+        let deploy = inv.deploy.clone();
         let masker = inv.masker.clone();
         let mut report = self
-            .invoke_inner(plugin, inv, log.clone(), &stdout, &stderr, live.clone())
+            .invoke_inner(plugin, inv, log.clone(), &stdout, &stderr, &leftovers)
             .await;
         stdout.flush_tail();
         stderr.flush_tail();
-        // Containers the plugin left running are stopped, whatever the outcome.
-        let leftover: Vec<_> = match live.lock() {
-            Ok(mut map) => std::mem::take(&mut *map).into_values().collect(),
-            Err(_) => Vec::new(),
-        };
-        for handle in leftover {
-            if let Err(e) = host.stop(&handle).await {
-                log.write(
-                    LogSource::Runtime,
-                    &format!("could not stop container {}: {e}", handle.id),
-                );
-            }
-        }
+        clean_up(host.as_ref(), deploy.as_ref(), &leftovers, &log).await;
         // Summaries and failure messages are shown and stored like log lines.
         report.result = match report.result {
             Ok(summary) => Ok(masker.mask(&summary)),
@@ -233,7 +210,7 @@ impl PluginEngine {
         log: StageLog,
         stdout: &LineWriter,
         stderr: &LineWriter,
-        live: LiveContainers,
+        leftovers: &Leftovers,
     ) -> StageReport {
         let name = plugin.manifest.name.clone();
         let stage_name = inv.stage.clone();
@@ -266,28 +243,26 @@ impl PluginEngine {
             config: key_values(&inv.config),
             inputs: key_values(&inv.inputs),
         };
-        let state = StageState {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
-            memory: MemoryCap::new(limits.memory_bytes),
-            policy: CapabilityPolicy {
-                plugin: name.clone(),
-                stage: inv.stage.clone(),
-                grants: inv.grants.clone(),
-                declared: plugin.manifest.capabilities.clone(),
-                origin: inv.origin.clone(),
-            },
-            log,
-            host: inv.host.clone(),
-            run: inv.run.clone(),
-            workspace: inv.workspace.clone(),
-            secrets: inv.secrets.clone(),
-            labels: inv.labels.clone(),
-            live,
-            outputs: BTreeMap::new(),
-            denied: None,
-            next_container: 0,
+        let policy = CapabilityPolicy {
+            plugin: name.clone(),
+            stage: inv.stage.clone(),
+            grants: inv.grants.clone(),
+            declared: plugin.manifest.capabilities.clone(),
+            origin: inv.origin.clone(),
         };
+        let mut state = StageState::new(
+            wasi.build(),
+            MemoryCap::new(limits.memory_bytes),
+            policy,
+            log,
+            inv.host.clone(),
+            leftovers,
+        );
+        state.run = inv.run.clone();
+        state.workspace = inv.workspace.clone();
+        state.secrets = inv.secrets.clone();
+        state.labels = inv.labels.clone();
+        state.deploy = inv.deploy.clone();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
         store.set_epoch_deadline(ticks(limits.timeout));
@@ -300,34 +275,15 @@ impl PluginEngine {
         let outcome = tokio::time::timeout(limits.timeout, call).await;
 
         let data = store.data();
-        let outputs = data.outputs.clone();
-        let memory_hit = data.memory.was_hit();
-        let denied = data.denied.clone();
-        let who = format!("plugin '{name}' (stage '{stage_name}')");
-        let result = match outcome {
-            Err(_elapsed) => Err(timeout_failure(&who, &origin, limits.timeout)),
-            Ok(Err(trap)) => {
-                if memory_hit {
-                    Err(memory_failure(&who, &origin, limits.memory_bytes))
-                } else if matches!(trap.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
-                    Err(timeout_failure(&who, &origin, limits.timeout))
-                } else if let Some(d) = denied {
-                    Err(StageFailure::CapabilityDenied(d.message))
-                } else {
-                    Err(StageFailure::Crashed(format!("{who} crashed: {trap:#}")))
-                }
-            }
-            Ok(Ok(result)) => match (denied, result) {
-                (Some(d), _) => Err(StageFailure::CapabilityDenied(d.message)),
-                (None, Ok(outcome)) => Ok(outcome.summary),
-                (None, Err(StageError::Failed(m))) => Err(StageFailure::Failed(m)),
-                (None, Err(StageError::InvalidConfig(m))) => Err(StageFailure::InvalidConfig(m)),
-                (None, Err(StageError::Host(e))) => Err(StageFailure::Host(format!(
-                    "{who}: host call failed: {e:?}"
-                ))),
-            },
+        let facts = Ended {
+            outputs: data.outputs.clone(),
+            memory_hit: data.memory.was_hit(),
+            denied: data.first_denial(),
+            who: format!("plugin '{name}' (stage '{stage_name}')"),
+            origin,
+            limits,
         };
-        StageReport { result, outputs }
+        crate::outcome::report(facts, outcome)
     }
 }
 
@@ -335,7 +291,47 @@ fn failed(f: StageFailure) -> StageReport {
     StageReport {
         result: Err(f),
         outputs: BTreeMap::new(),
+        tests: None,
     }
+}
+
+/// Stops containers, removes networks and abandons deploy candidates that a stage
+/// left behind, whatever its outcome.
+async fn clean_up(
+    host: &dyn seamless_host_api::ContainerHost,
+    deploy: Option<&crate::deploy_context::DeployContext>,
+    leftovers: &Leftovers,
+    log: &StageLog,
+) {
+    let containers: Vec<_> = match leftovers.live.lock() {
+        Ok(mut map) => std::mem::take(&mut *map).into_values().collect(),
+        Err(_) => Vec::new(),
+    };
+    for handle in containers {
+        if let Err(e) = host.stop(&handle).await {
+            log.write(
+                LogSource::Runtime,
+                &format!("could not stop container {}: {e}", handle.id),
+            );
+        }
+    }
+    let networks: Vec<String> = match leftovers.networks.lock() {
+        Ok(mut list) => std::mem::take(&mut *list),
+        Err(_) => Vec::new(),
+    };
+    for network in networks {
+        if let Err(e) = host.remove_network(&network).await {
+            log.write(
+                LogSource::Runtime,
+                &format!("could not remove network {network}: {e}"),
+            );
+        }
+    }
+    let candidates: Vec<_> = match leftovers.candidates.lock() {
+        Ok(mut map) => std::mem::take(&mut *map).into_values().collect(),
+        Err(_) => Vec::new(),
+    };
+    crate::host::services::abandon_leftovers(host, deploy, candidates, log).await;
 }
 
 fn key_values(map: &BTreeMap<String, String>) -> Vec<KeyValue> {

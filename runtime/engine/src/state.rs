@@ -2,6 +2,9 @@
 //! need to know about the stage.
 
 use crate::capabilities::{Capability, CapabilityDenied, CapabilityPolicy};
+use crate::deploy_context::DeployContext;
+use crate::host::http::HttpGuard;
+use crate::host::services::ActiveCandidate;
 use crate::invocation::RunFacts;
 use crate::limits::MemoryCap;
 use crate::stage_log::StageLog;
@@ -11,10 +14,18 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Containers a stage started and has not seen finish; shared with the invoker so it
 /// can stop them when the stage ends in any way.
 pub type LiveContainers = Arc<Mutex<BTreeMap<String, ContainerHandle>>>;
+
+/// Networks a stage created and has not removed; removed when the stage ends.
+pub type LiveNetworks = Arc<Mutex<Vec<String>>>;
+
+/// Deploy candidates a stage started and neither promoted nor abandoned; abandoned
+/// when the stage ends.
+pub type LiveCandidates = Arc<Mutex<BTreeMap<String, ActiveCandidate>>>;
 
 /// What every host function of one invocation can reach.
 pub struct StageState {
@@ -29,14 +40,60 @@ pub struct StageState {
     pub(crate) secrets: BTreeMap<String, String>,
     pub(crate) labels: BTreeMap<String, String>,
     pub(crate) live: LiveContainers,
+    pub(crate) networks: LiveNetworks,
+    pub(crate) candidates: LiveCandidates,
+    pub(crate) deploy: Option<DeployContext>,
     pub(crate) outputs: BTreeMap<String, String>,
     /// The first capability denial; it fails the stage even if the plugin ignores it.
     pub(crate) denied: Option<CapabilityDenied>,
-    /// Counter for unique container names within the stage.
+    /// Counter for unique container and network names within the stage.
     pub(crate) next_container: u32,
+    pub(crate) http_ctx: WasiHttpCtx,
+    pub(crate) http: HttpGuard,
+}
+
+/// What the invoker keeps to clean up after the stage, whatever its outcome.
+#[derive(Clone, Default)]
+pub(crate) struct Leftovers {
+    pub live: LiveContainers,
+    pub networks: LiveNetworks,
+    pub candidates: LiveCandidates,
 }
 
 impl StageState {
+    /// A state with no grants, no host and nothing to clean up (for `describe`).
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        memory: MemoryCap,
+        policy: CapabilityPolicy,
+        log: StageLog,
+        host: Arc<dyn ContainerHost>,
+        leftovers: &Leftovers,
+    ) -> Self {
+        let http = HttpGuard::new(policy.clone(), log.clone());
+        StageState {
+            wasi,
+            table: ResourceTable::new(),
+            memory,
+            policy,
+            log,
+            host,
+            run: RunFacts::default(),
+            workspace: PathBuf::new(),
+            secrets: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            live: leftovers.live.clone(),
+            networks: leftovers.networks.clone(),
+            candidates: leftovers.candidates.clone(),
+            deploy: None,
+            outputs: BTreeMap::new(),
+            denied: None,
+            next_container: 0,
+            http_ctx: WasiHttpCtx::new(),
+            http,
+        }
+    }
+
     /// Checks a capability; a denial is recorded, logged and returned.
     pub(crate) fn require(&mut self, cap: &Capability, call: &str) -> Result<(), CapabilityDenied> {
         match self.policy.check(cap, call) {
@@ -51,6 +108,11 @@ impl StageState {
             }
         }
     }
+
+    /// The first denial, of a host function or of an HTTP request.
+    pub(crate) fn first_denial(&self) -> Option<CapabilityDenied> {
+        self.denied.clone().or_else(|| self.http.denial())
+    }
 }
 
 impl WasiView for StageState {
@@ -58,6 +120,16 @@ impl WasiView for StageState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for StageState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http_ctx,
+            table: &mut self.table,
+            hooks: &mut self.http,
         }
     }
 }

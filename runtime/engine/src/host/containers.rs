@@ -1,18 +1,21 @@
 //! `seamless:plugin/containers`: run, wait for and stop containers on the backend.
 
 use super::paths::is_contained;
-use crate::bindings::seamless::plugin::containers::{ContainerId, ContainerSpec, Host};
+use crate::bindings::seamless::plugin::containers::{
+    ContainerId, ContainerSpec, ContainerState, Health, Healthcheck, Host,
+};
 use crate::bindings::seamless::plugin::types::HostError;
 use crate::capabilities::Capability;
 use crate::stage_log::LogSource;
 use crate::state::StageState;
-use seamless_host_api::{LogSink, LogStream, WorkspaceMount};
+use seamless_host_api::{HealthCheck, LogSink, LogStream, NetworkAttachment, WorkspaceMount};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Where the workspace appears inside containers.
 pub(crate) const WORKSPACE_MOUNT: &str = "/workspace";
 
-fn lock_poisoned() -> HostError {
+pub(crate) fn lock_poisoned() -> HostError {
     HostError::Backend("internal state lock poisoned".into())
 }
 
@@ -52,6 +55,28 @@ impl Host for StageState {
             return Err(HostError::Invalid("container image is empty".into()));
         }
         let workdir = self.container_workdir(spec.workdir)?;
+        let network = match spec.network {
+            None => None,
+            Some(attachment) => {
+                self.require(&Capability::Networks, "containers.run")?;
+                let known = self
+                    .networks
+                    .lock()
+                    .map_err(|_| lock_poisoned())?
+                    .contains(&attachment.network);
+                if !known {
+                    return Err(HostError::NotFound(format!(
+                        "network '{}' of this stage; create it with networks.create first",
+                        attachment.network
+                    )));
+                }
+                Some(NetworkAttachment {
+                    network: attachment.network,
+                    aliases: attachment.aliases,
+                })
+            }
+        };
+        let healthcheck = spec.healthcheck.map(health_check).transpose()?;
         let workspace = spec.mount_workspace.then(|| WorkspaceMount {
             host_path: self.workspace.clone(),
             container_path: WORKSPACE_MOUNT.to_owned(),
@@ -73,6 +98,9 @@ impl Host for StageState {
             workdir: Some(workdir),
             workspace,
             labels: self.labels.clone(),
+            network,
+            healthcheck,
+            ..Default::default()
         };
         let handle = self.host.run(api_spec, sink).await?;
         let id = handle.id.clone();
@@ -108,4 +136,66 @@ impl Host for StageState {
             ))),
         }
     }
+
+    async fn inspect(&mut self, id: ContainerId) -> Result<ContainerState, HostError> {
+        self.require(&Capability::Containers, "containers.inspect")?;
+        let handle = self.own_container(&id)?;
+        let state = self.host.inspect(&handle).await?;
+        Ok(ContainerState {
+            running: state.running,
+            exit_code: state
+                .exit_code
+                .map(|c| i32::try_from(c).unwrap_or(if c < 0 { i32::MIN } else { i32::MAX })),
+            health: match state.health {
+                seamless_host_api::Health::None => Health::None,
+                seamless_host_api::Health::Starting => Health::Starting,
+                seamless_host_api::Health::Healthy => Health::Healthy,
+                seamless_host_api::Health::Unhealthy => Health::Unhealthy,
+            },
+        })
+    }
+
+    async fn probe_tcp(&mut self, id: ContainerId, port: u16) -> Result<bool, HostError> {
+        self.require(&Capability::Containers, "containers.probe-tcp")?;
+        let handle = self.own_container(&id)?;
+        let state = self.host.inspect(&handle).await?;
+        let Some(address) = state.addresses.values().find(|a| !a.is_empty()) else {
+            return Ok(false);
+        };
+        let target = format!("{address}:{port}");
+        let connect = tokio::net::TcpStream::connect(target);
+        Ok(matches!(
+            tokio::time::timeout(Duration::from_secs(2), connect).await,
+            Ok(Ok(_))
+        ))
+    }
+}
+
+impl StageState {
+    /// The handle of a container this stage started and has not seen removed.
+    fn own_container(&self, id: &str) -> Result<seamless_host_api::ContainerHandle, HostError> {
+        self.live
+            .lock()
+            .map_err(|_| lock_poisoned())?
+            .get(id)
+            .cloned()
+            .ok_or_else(|| HostError::NotFound(format!("container '{id}' of this stage")))
+    }
+}
+
+/// The backend's health check for a WIT one.
+fn health_check(check: Healthcheck) -> Result<HealthCheck, HostError> {
+    if check.command.is_empty() {
+        return Err(HostError::Invalid(
+            "healthcheck command is empty; give the command and its arguments".into(),
+        ));
+    }
+    let ms = |v: u32| Duration::from_millis(u64::from(v));
+    Ok(HealthCheck {
+        command: check.command,
+        interval: ms(check.interval_ms.max(100)),
+        timeout: ms(check.timeout_ms.max(100)),
+        retries: check.retries.max(1),
+        start_period: ms(check.start_period_ms),
+    })
 }

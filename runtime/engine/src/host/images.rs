@@ -41,4 +41,27 @@ impl Host for StageState {
         };
         Ok(self.host.build_image(spec, sink).await?)
     }
+
+    async fn push(&mut self, reference: String) -> Result<String, HostError> {
+        self.require(&Capability::Images, "images.push")?;
+        let reference = reference.trim().to_string();
+        let registry = self.run.registry.clone().ok_or_else(|| {
+            HostError::Invalid(
+                "no registry is configured; add `[registry] url = \"host:port/path\"` to \
+                 seamless.toml"
+                    .into(),
+            )
+        })?;
+        // Only the configured registry receives pushes: a plugin cannot send the
+        // run's images anywhere else.
+        if !reference.starts_with(&format!("{registry}/")) {
+            return Err(HostError::Invalid(format!(
+                "image '{reference}' is not in the configured registry '{registry}'; tag it \
+                 '{registry}/<name>:<tag>'"
+            )));
+        }
+        let log = self.log.clone();
+        let sink: LogSink = Arc::new(move |_, line| log.write(LogSource::ContainerStdout, line));
+        Ok(self.host.push_image(&reference, sink).await?)
+    }
 }

@@ -1,12 +1,16 @@
 //! Host functions: one module per WIT interface of `seamless:plugin`.
 
 mod containers;
+pub(crate) mod http;
 mod images;
 mod log;
+mod networks;
 mod outputs;
 mod paths;
 mod run_info;
 mod secrets;
+pub(crate) mod services;
+mod source;
 
 use crate::bindings::seamless::plugin::types::HostError as WitHostError;
 use crate::capabilities::CapabilityDenied;

@@ -1,6 +1,6 @@
 //! `seamless:plugin/run-info`: facts about the run and the service.
 
-use crate::bindings::seamless::plugin::run_info::{Host, Info, Service};
+use crate::bindings::seamless::plugin::run_info::{Host, Info, Service, Trigger};
 use crate::bindings::seamless::plugin::types::KeyValue;
 use crate::state::StageState;
 
@@ -10,7 +10,14 @@ impl Host for StageState {
         Info {
             run_id: run.run_id.clone(),
             pipeline: run.pipeline.clone(),
-            trigger: run.trigger.clone(),
+            trigger: match run.trigger {
+                seamless_core::config::Trigger::Manual => Trigger::Manual,
+                seamless_core::config::Trigger::Push => Trigger::Push,
+                seamless_core::config::Trigger::PullRequest => Trigger::PullRequest,
+                seamless_core::config::Trigger::Rollback => Trigger::Rollback,
+            },
+            branch: run.branch.clone(),
+            registry: run.registry.clone(),
             commit_sha: run.commit_sha.clone(),
             service: Service {
                 name: run.service.name.clone(),
