@@ -1,50 +1,61 @@
-//! The Docker backend: runs stage containers and builds images on a local Docker engine
-//! through its HTTP API (bollard).
+//! The Docker backend: runs stage containers, builds and pushes images, manages
+//! networks and deploys services on a local Docker engine through its HTTP API
+//! (bollard).
 //!
-//! - Nothing is ever pulled. An image must already be in the engine, built by
-//!   [`ContainerHost::build_image`] or imported by `scripts/base-images.sh`; `run` fails
-//!   with an error naming the image otherwise.
+//! - `run` never pulls. An image must already be in the engine, built by
+//!   [`ContainerHost::build_image`], imported by `scripts/base-images.sh`, or pulled by
+//!   [`ContainerHost::ensure_image`]; `run` fails with an error naming the image
+//!   otherwise.
 //! - The client negotiates the API version, because Debian's engine speaks API 1.41 and
 //!   bollard's default is newer.
 //! - `wait_container` reports a non-zero exit as an error from bollard; this backend
 //!   returns it as the exit code.
 //! - Builds use the classic builder and send the context as an in-memory tar.
 //!   `.dockerignore` is not honoured.
+//! - [`DockerDeployer`] deploys services behind a stable port; its design is in
+//!   `src/deploy/mod.rs` and `hosts/docker/README.md`.
 
+mod container;
 mod context;
+mod deploy;
 mod errors;
 mod image;
+mod inspect;
 mod lines;
 mod logs;
+mod network;
+mod registry;
+
+pub use deploy::{DEFAULT_PROXY_IMAGE, DockerDeployer};
 
 use async_trait::async_trait;
 use bollard::Docker;
 use bollard::errors::Error;
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
-use bollard::query_parameters::{
-    KillContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
-};
+use bollard::query_parameters::KillContainerOptionsBuilder;
 use errors::{BACKEND, backend, is_conflict, is_not_found};
 use futures_util::StreamExt;
 use seamless_host_api::{
-    ContainerHandle, ContainerHost, ContainerSpec, HostError, ImageBuildSpec, LogSink,
-    WorkspaceMount,
+    ContainerHandle, ContainerHost, ContainerSpec, ContainerState, ContainerSummary, DeployHost,
+    HostError, ImageBuildSpec, LogSink, NetworkHandle, NetworkSpec,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use tokio::task::JoinHandle;
 
-/// Runs containers and builds images on the local Docker engine.
+/// Runs containers, builds and pushes images, manages networks and deploys services on
+/// the local Docker engine.
 pub struct DockerHost {
     docker: Docker,
     /// The log-following task of each container started here and not yet waited for.
     log_tasks: Mutex<HashMap<String, JoinHandle<()>>>,
+    deployer: DockerDeployer,
 }
 
 impl std::fmt::Debug for DockerHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DockerHost")
             .field("api_version", &self.docker.client_version())
+            .field("proxy_image", &self.deployer.proxy_image())
             .finish_non_exhaustive()
     }
 }
@@ -67,9 +78,22 @@ impl DockerHost {
             .map_err(unavailable)?;
         docker.ping().await.map_err(unavailable)?;
         Ok(DockerHost {
+            deployer: DockerDeployer::new(docker.clone()),
             docker,
             log_tasks: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Uses `image` (which must provide `socat`) for deploy proxies instead of
+    /// [`DEFAULT_PROXY_IMAGE`].
+    pub fn with_proxy_image(mut self, image: impl Into<String>) -> DockerHost {
+        self.deployer.set_proxy_image(image.into());
+        self
+    }
+
+    /// The deploy side, with its concrete type.
+    pub fn docker_deployer(&self) -> &DockerDeployer {
+        &self.deployer
     }
 
     fn tasks(&self) -> MutexGuard<'_, HashMap<String, JoinHandle<()>>> {
@@ -78,38 +102,14 @@ impl DockerHost {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Removes a container, treating "already gone" and "removal in progress" as done.
+    /// Removes a container and forgets its log task.
     async fn remove(&self, id: &str) -> Result<(), HostError> {
-        let options = RemoveContainerOptionsBuilder::default().force(true).build();
-        match self.docker.remove_container(id, Some(options)).await {
-            Ok(()) => Ok(()),
-            Err(err) if is_not_found(&err) || is_conflict(&err) => Ok(()),
-            Err(err) => Err(backend(&format!("removing container '{id}'"), err)),
+        container::remove(&self.docker, id).await?;
+        if let Some(task) = self.tasks().remove(id) {
+            task.abort();
         }
+        Ok(())
     }
-}
-
-/// The bind mount for the workspace, with an absolute host path.
-fn workspace_mount(ws: &WorkspaceMount) -> Result<Mount, HostError> {
-    let source = std::path::absolute(&ws.host_path).map_err(|err| {
-        HostError::Invalid(format!(
-            "workspace path '{}' cannot be made absolute: {err}",
-            ws.host_path.display()
-        ))
-    })?;
-    if !ws.container_path.starts_with('/') {
-        return Err(HostError::Invalid(format!(
-            "workspace container path '{}' must be absolute, such as '/workspace'",
-            ws.container_path
-        )));
-    }
-    Ok(Mount {
-        target: Some(ws.container_path.clone()),
-        source: Some(source.display().to_string()),
-        typ: Some(MountType::BIND),
-        read_only: Some(ws.read_only),
-        ..Default::default()
-    })
 }
 
 #[async_trait]
@@ -133,29 +133,12 @@ impl ContainerHost for DockerHost {
                 ),
             });
         }
-        let mounts = spec
-            .workspace
-            .as_ref()
-            .map(workspace_mount)
-            .transpose()?
-            .map(|m| vec![m]);
-        let body = ContainerCreateBody {
-            image: Some(spec.image.clone()),
-            cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
-            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
-            working_dir: spec.workdir.clone(),
-            labels: Some(spec.labels.clone().into_iter().collect()),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            host_config: Some(HostConfig {
-                mounts,
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let mut body = container::create_body(&spec)?;
+        body.attach_stdout = Some(true);
+        body.attach_stderr = Some(true);
         let created = self
             .docker
-            .create_container(None, body)
+            .create_container(container::create_options(&spec), body)
             .await
             .map_err(|err| backend(&format!("creating a container from '{}'", spec.image), err))?;
         let id = created.id;
@@ -204,7 +187,7 @@ impl ContainerHost for DockerHost {
         {
             tracing::warn!(container = %id, error = %err, "docker log task failed");
         }
-        self.remove(id).await?;
+        container::remove(&self.docker, id).await?;
         Ok(code)
     }
 
@@ -220,7 +203,7 @@ impl ContainerHost for DockerHost {
             }
             _ => {}
         }
-        self.remove(id).await?;
+        container::remove(&self.docker, id).await?;
         let task = self.tasks().remove(id);
         if let Some(task) = task {
             // The stream ends once the container is gone; output after the kill is lost.
@@ -234,6 +217,8 @@ impl ContainerHost for DockerHost {
         image::build(&self.docker, spec, logs).await
     }
 
+    /// Removes the labelled containers first, then the labelled networks (forcibly
+    /// disconnecting whatever else is still on them).
     async fn remove_labelled(&self, labels: &BTreeMap<String, String>) -> Result<usize, HostError> {
         if labels.is_empty() {
             return Err(HostError::Invalid(
@@ -241,27 +226,60 @@ impl ContainerHost for DockerHost {
                     .to_string(),
             ));
         }
-        let filters: HashMap<&str, Vec<String>> = HashMap::from([(
-            "label",
-            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-        )]);
-        let options = ListContainersOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let containers = self
-            .docker
-            .list_containers(Some(options))
-            .await
-            .map_err(|err| backend("listing labelled containers", err))?;
         let mut removed = 0;
-        for id in containers.into_iter().filter_map(|c| c.id) {
-            self.remove(&id).await?;
-            if let Some(task) = self.tasks().remove(&id) {
-                task.abort();
-            }
+        for summary in inspect::list_labelled(&self.docker, labels).await? {
+            self.remove(&summary.handle.id).await?;
             removed += 1;
         }
+        removed += network::remove_labelled(&self.docker, labels).await?;
         Ok(removed)
+    }
+
+    async fn inspect(&self, handle: &ContainerHandle) -> Result<ContainerState, HostError> {
+        Ok(inspect::inspect(&self.docker, &handle.id).await?.state)
+    }
+
+    async fn list_labelled(
+        &self,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<ContainerSummary>, HostError> {
+        inspect::list_labelled(&self.docker, labels).await
+    }
+
+    async fn create_network(&self, spec: NetworkSpec) -> Result<NetworkHandle, HostError> {
+        network::create(&self.docker, spec).await
+    }
+
+    async fn remove_network(&self, network: &str) -> Result<(), HostError> {
+        network::remove(&self.docker, network).await
+    }
+
+    async fn connect_network(
+        &self,
+        network: &str,
+        handle: &ContainerHandle,
+        aliases: &[String],
+    ) -> Result<(), HostError> {
+        network::connect(&self.docker, network, &handle.id, aliases).await
+    }
+
+    async fn disconnect_network(
+        &self,
+        network: &str,
+        handle: &ContainerHandle,
+    ) -> Result<(), HostError> {
+        network::disconnect(&self.docker, network, &handle.id, false).await
+    }
+
+    async fn push_image(&self, reference: &str, logs: LogSink) -> Result<String, HostError> {
+        registry::push(&self.docker, reference, logs).await
+    }
+
+    async fn ensure_image(&self, reference: &str, logs: LogSink) -> Result<(), HostError> {
+        registry::ensure(&self.docker, reference, logs).await
+    }
+
+    fn deployer(&self) -> Option<&dyn DeployHost> {
+        Some(&self.deployer)
     }
 }

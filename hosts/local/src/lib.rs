@@ -7,7 +7,11 @@
 //!   directory under the workspace's container path maps to the same place under its
 //!   host path (see [`ContainerHost::run`] on [`LocalHost`]);
 //! - the environment is cleared and holds only `PATH` and `HOME` from the runtime,
-//!   then the spec's variables.
+//!   then the spec's variables;
+//! - what only a container engine can give is refused with
+//!   [`HostError::Unsupported`]: joining a network, publishing ports and health checks.
+//!   A fixed `name` is ignored, and `restart` is not honoured (a process that ends
+//!   stays ended). There are no networks, no image push or pull, and no deployer.
 //!
 //! Each process leads its own process group; stopping it, or its exit, ends every
 //! process it left behind, as a container's end would.
@@ -26,7 +30,8 @@ mod workdir;
 use async_trait::async_trait;
 use process::Supervised;
 use seamless_host_api::{
-    ContainerHandle, ContainerHost, ContainerSpec, HostError, ImageBuildSpec, LogSink, LogStream,
+    ContainerHandle, ContainerHost, ContainerSpec, ContainerSummary, HostError, ImageBuildSpec,
+    LogSink, LogStream,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -109,6 +114,35 @@ impl LocalHost {
     }
 }
 
+/// Refuses the parts of `spec` that need a container engine.
+fn check_supported(spec: &ContainerSpec) -> Result<(), HostError> {
+    let unsupported = |what: String| {
+        Err(HostError::Unsupported {
+            backend: BACKEND,
+            what,
+        })
+    };
+    if let Some(attachment) = &spec.network {
+        return unsupported(format!(
+            "networks (the container asks to join '{}')",
+            attachment.network
+        ));
+    }
+    if let Some(binding) = spec.ports.first() {
+        return unsupported(format!(
+            "published ports (the container asks to publish port {})",
+            binding.container_port
+        ));
+    }
+    if let Some(check) = &spec.healthcheck {
+        return unsupported(format!(
+            "health checks (the container asks to run '{}')",
+            check.command.join(" ")
+        ));
+    }
+    Ok(())
+}
+
 /// The command for `spec`, with its working directory and cleared environment.
 fn command_for(spec: &ContainerSpec) -> Result<tokio::process::Command, HostError> {
     let Some((program, args)) = spec.command.split_first() else {
@@ -145,6 +179,7 @@ impl ContainerHost for LocalHost {
 
     /// Starts `spec.command` as a local process; `spec.image` is ignored.
     async fn run(&self, spec: ContainerSpec, logs: LogSink) -> Result<ContainerHandle, HostError> {
+        check_supported(&spec)?;
         let command = command_for(&spec)?;
         let process = process::spawn(command, logs).map_err(|err| HostError::Backend {
             backend: BACKEND,
@@ -263,5 +298,27 @@ impl ContainerHost for LocalHost {
             }
         }
         Ok(removed)
+    }
+
+    /// The processes started here and not yet waited for or stopped, oldest first; a
+    /// process's name is its id.
+    async fn list_labelled(
+        &self,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<Vec<ContainerSummary>, HostError> {
+        let mut found: Vec<ContainerSummary> = self
+            .processes()
+            .iter()
+            .filter(|(_, t)| labels.iter().all(|(k, v)| t.labels.get(k) == Some(v)))
+            .map(|(id, t)| ContainerSummary {
+                handle: ContainerHandle { id: id.clone() },
+                name: id.clone(),
+                labels: t.labels.clone(),
+                running: t.process.exit.borrow().is_none(),
+            })
+            .collect();
+        // Oldest first: ids are numbered, so shorter ids are older.
+        found.sort_by(|a, b| (a.name.len(), &a.name).cmp(&(b.name.len(), &b.name)));
+        Ok(found)
     }
 }

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seamless_host_api::{
-    ContainerHost, ContainerSpec, HostError, ImageBuildSpec, LABEL_RUN, LogSink, LogStream,
-    WorkspaceMount,
+    ContainerHost, ContainerSpec, HealthCheck, HostError, ImageBuildSpec, LABEL_RUN, LogSink,
+    LogStream, NetworkAttachment, PortBinding, WorkspaceMount,
 };
 use seamless_host_local::LocalHost;
 use std::collections::{BTreeMap, BTreeSet};
@@ -228,6 +228,89 @@ async fn remove_labelled_without_labels_is_refused() {
     let host = LocalHost::new();
     let err = host.remove_labelled(&BTreeMap::new()).await.unwrap_err();
     assert!(matches!(err, HostError::Invalid(_)), "{err}");
+}
+
+#[tokio::test]
+async fn list_labelled_reports_matching_processes_while_tracked() {
+    let host = LocalHost::new();
+    let (sink, _) = collector();
+    let first = host
+        .run(labelled("run-l", &["sleep", "60"]), sink.clone())
+        .await
+        .unwrap();
+    let done = host
+        .run(labelled("run-l", &["true"]), sink.clone())
+        .await
+        .unwrap();
+    host.run(labelled("run-other", &["true"]), sink)
+        .await
+        .unwrap();
+    let labels = BTreeMap::from([(LABEL_RUN.to_string(), "run-l".to_string())]);
+    let mut listed = host.list_labelled(&labels).await.unwrap();
+    for _ in 0..50 {
+        if listed.iter().any(|s| s.handle == done && !s.running) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        listed = host.list_labelled(&labels).await.unwrap();
+    }
+    let handles: Vec<_> = listed
+        .iter()
+        .map(|s| (s.handle.clone(), s.running))
+        .collect();
+    assert_eq!(handles, vec![(first.clone(), true), (done, false)]);
+    assert_eq!(listed[0].labels, labels);
+    host.remove_labelled(&labels).await.unwrap();
+    assert!(host.list_labelled(&labels).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn container_only_features_are_unsupported() {
+    let host = LocalHost::new();
+    let network = ContainerSpec {
+        network: Some(NetworkAttachment {
+            network: "db-net".to_string(),
+            aliases: vec![],
+        }),
+        ..spec(&["true"])
+    };
+    let ports = ContainerSpec {
+        ports: vec![PortBinding {
+            container_port: 8080,
+            host_ip: "127.0.0.1".to_string(),
+            host_port: None,
+        }],
+        ..spec(&["true"])
+    };
+    let health = ContainerSpec {
+        healthcheck: Some(HealthCheck {
+            command: vec!["curl".to_string(), "localhost".to_string()],
+            interval: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(1),
+            retries: 1,
+            start_period: std::time::Duration::ZERO,
+        }),
+        ..spec(&["true"])
+    };
+    for (spec, named) in [
+        (network, "db-net"),
+        (ports, "8080"),
+        (health, "curl localhost"),
+    ] {
+        let (sink, _) = collector();
+        let err = host.run(spec, sink).await.unwrap_err();
+        assert!(matches!(err, HostError::Unsupported { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains(named) && message.contains("--host docker"),
+            "{message}"
+        );
+    }
+    assert!(host.deployer().is_none());
+    assert!(matches!(
+        host.create_network(Default::default()).await,
+        Err(HostError::Unsupported { .. })
+    ));
 }
 
 /// The entries of a tar file, name to contents (directories have empty contents).

@@ -1,0 +1,154 @@
+//! Pushing to and pulling from a real registry.
+//!
+//! The registry is named by `SEAMLESS_TEST_REGISTRY`, such as `127.0.0.1:5001`;
+//! `scripts/test` starts Debian's `docker-registry` there and sets it.
+
+use crate::common::*;
+use bollard::query_parameters::TagImageOptionsBuilder;
+use seamless_host_api::{ContainerHost, HostError, LogStream};
+
+/// The registry under test; fails the test with a way to start one when unset.
+fn registry() -> String {
+    match std::env::var("SEAMLESS_TEST_REGISTRY") {
+        Ok(addr) if !addr.trim().is_empty() => addr,
+        _ => panic!(
+            "SEAMLESS_TEST_REGISTRY is not set. Run the suite with scripts/test, or start a \
+             registry yourself (scripts/test-env.sh does, on 127.0.0.1:5001) and run \
+             `SEAMLESS_TEST_REGISTRY=127.0.0.1:5001 cargo test -p seamless-host-docker`"
+        ),
+    }
+}
+
+/// Tags the busybox base image as `repository:tag`.
+async fn tag_busybox(repository: &str, tag: &str) {
+    let options = TagImageOptionsBuilder::default()
+        .repo(repository)
+        .tag(tag)
+        .build();
+    client()
+        .await
+        .tag_image(IMAGE, Some(options))
+        .await
+        .unwrap();
+}
+
+/// `RepoDigests` of `reference`, as the docker CLI reports them.
+fn repo_digests(reference: &str) -> Vec<String> {
+    let out = std::process::Command::new("docker")
+        .args([
+            "image",
+            "inspect",
+            "--format",
+            "{{range .RepoDigests}}{{println .}}{{end}}",
+            reference,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker image inspect {reference} failed"
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn push_returns_the_registry_digest_and_ensure_pulls_it_back() {
+    let registry = registry();
+    let run = unique("push");
+    let repository = format!("{registry}/seamless-test/{run}");
+    let reference = format!("{repository}:v1");
+    let _image = ImageCleanup(reference.clone());
+    tag_busybox(&repository, "v1").await;
+
+    let host = host().await;
+    let (sink, lines) = collector();
+    let digest = host.push_image(&reference, sink).await.unwrap();
+    assert!(digest.starts_with("sha256:"), "{digest}");
+    assert_eq!(digest.len(), "sha256:".len() + 64, "{digest}");
+    assert!(
+        repo_digests(&reference).contains(&format!("{repository}@{digest}")),
+        "{:?} lacks {digest}",
+        repo_digests(&reference)
+    );
+    assert!(
+        !on(&lines, LogStream::Stdout).is_empty(),
+        "push progress is logged"
+    );
+
+    // Gone locally, the image comes back from the registry.
+    let removed = std::process::Command::new("docker")
+        .args(["rmi", &reference])
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+    let (sink, lines) = collector();
+    host.ensure_image(&reference, sink).await.unwrap();
+    assert!(
+        on(&lines, LogStream::Stdout)
+            .iter()
+            .any(|l| l.contains(&format!("pulling {reference}"))),
+        "{lines:?}"
+    );
+    assert!(repo_digests(&reference).contains(&format!("{repository}@{digest}")));
+    let (sink, lines) = collector();
+    host.ensure_image(&reference, sink).await.unwrap();
+    assert!(
+        lines.lock().unwrap().is_empty(),
+        "a present image is not pulled"
+    );
+}
+
+#[tokio::test]
+async fn pulling_a_missing_image_is_a_clear_error() {
+    let registry = registry();
+    let reference = format!("{registry}/seamless-test/{}:none", unique("missing"));
+    let host = host().await;
+    let (sink, _) = collector();
+    let err = host.ensure_image(&reference, sink).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, HostError::Backend { .. }), "{message}");
+    assert!(
+        message.contains(&format!("pulling '{reference}' failed")),
+        "{message}"
+    );
+    assert!(
+        message.contains("not found") || message.contains("manifest unknown"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn push_to_an_unreachable_registry_is_an_error_with_the_message() {
+    // Port 1 on loopback: nothing listens there.
+    let repository = format!("127.0.0.1:1/seamless-test/{}", unique("unreachable"));
+    let reference = format!("{repository}:v1");
+    let _image = ImageCleanup(reference.clone());
+    tag_busybox(&repository, "v1").await;
+    let host = host().await;
+    let (sink, lines) = collector();
+    let err = host.push_image(&reference, sink).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, HostError::Backend { .. }), "{message}");
+    assert!(
+        message.contains(&format!("pushing '{reference}' failed")),
+        "{message}"
+    );
+    assert!(message.contains("connection refused"), "{message}");
+    assert!(
+        !on(&lines, LogStream::Stderr).is_empty(),
+        "the error is logged too"
+    );
+}
+
+#[tokio::test]
+async fn pushing_an_image_that_does_not_exist_is_not_found() {
+    let host = host().await;
+    let (sink, _) = collector();
+    let reference = format!("127.0.0.1:1/seamless-test/{}:v1", unique("absent"));
+    let err = host.push_image(&reference, sink).await.unwrap_err();
+    assert!(matches!(err, HostError::NotFound(_)), "{err}");
+}
