@@ -51,6 +51,7 @@ pub async fn run() -> Result<()> {
         host,
         log: Arc::new(|_| {}),
         labels: BTreeMap::new(),
+        deploy: None,
     };
     let mut samples: Vec<Duration> = Vec::with_capacity(SAMPLES);
     for i in 0..WARMUP + SAMPLES {

@@ -17,6 +17,10 @@ const TARGET: &str = "wasm32-wasip2";
 const BUILTINS: &[(&str, &str)] = &[
     ("command", "SEAMLESS_BUILTIN_COMMAND"),
     ("build", "SEAMLESS_BUILTIN_BUILD"),
+    ("prepare", "SEAMLESS_BUILTIN_PREPARE"),
+    ("integration_test", "SEAMLESS_BUILTIN_INTEGRATION_TEST"),
+    ("deploy", "SEAMLESS_BUILTIN_DEPLOY"),
+    ("notify", "SEAMLESS_BUILTIN_NOTIFY"),
 ];
 /// Test fixture components, copied into `FIXTURE_DIR`.
 const FIXTURES: &[&str] = &["misbehave", "future_version"];

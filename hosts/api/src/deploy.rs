@@ -63,8 +63,11 @@ pub struct Serving {
 pub trait DeployHost: Send + Sync {
     /// Starts the candidate's containers beside the serving version. Pull and start
     /// progress goes to `logs`.
-    async fn start_candidate(&self, spec: CandidateSpec, logs: LogSink)
-    -> Result<Candidate, HostError>;
+    async fn start_candidate(
+        &self,
+        spec: CandidateSpec,
+        logs: LogSink,
+    ) -> Result<Candidate, HostError>;
 
     /// Sends `GET path` to every replica of the candidate and returns the worst HTTP
     /// status; an error means a replica did not answer within `timeout`.
@@ -77,8 +80,11 @@ pub trait DeployHost: Send + Sync {
 
     /// Switches the environment's stable address over to the candidate, then stops and
     /// removes the containers of every other revision. Returns the endpoint.
-    async fn promote(&self, candidate: &Candidate, spec: &CandidateSpec)
-    -> Result<String, HostError>;
+    async fn promote(
+        &self,
+        candidate: &Candidate,
+        spec: &CandidateSpec,
+    ) -> Result<String, HostError>;
 
     /// Stops and removes the candidate; the serving version is left alone.
     async fn discard(&self, candidate: &Candidate) -> Result<(), HostError>;

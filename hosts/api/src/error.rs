@@ -27,7 +27,9 @@ pub enum HostError {
     },
     /// The backend does not offer this operation (the local process host has no
     /// networks, for example).
-    #[error("the {backend} host does not support {what}; run on Docker (`--host docker`) for this stage")]
+    #[error(
+        "the {backend} host does not support {what}; run on Docker (`--host docker`) for this stage"
+    )]
     Unsupported {
         /// The backend's name.
         backend: &'static str,

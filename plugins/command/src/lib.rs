@@ -49,16 +49,18 @@ impl Stage for Command {
                     "`junit` under [stage.with] is empty; set it to the report's path, relative to the service directory",
                 ));
             }
-            Some(path) => Some(paths::in_service_dir(&service.path, path)),
+            Some(path) => Some(paths::in_service_dir(&service.path, path).map_err(|e| {
+                StageError::invalid_config(format!("`junit` under [stage.with]: {e}"))
+            })?),
             None => None,
         };
-        if let Some(path) = &report_path {
-            if let Err(e) = junit::clear(path) {
-                log::warn(&format!(
-                    "cannot remove the old JUnit report {}: {e}",
-                    path.display()
-                ));
-            }
+        if let Some(path) = &report_path
+            && let Err(e) = junit::clear(path)
+        {
+            log::warn(&format!(
+                "cannot remove the old JUnit report {}: {e}",
+                path.display()
+            ));
         }
 
         log::info(&format!("running `{cmd}` in {}", service.image));

@@ -10,8 +10,28 @@ pub const COMMAND: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_COMMAND"));
 /// The `build` plugin: builds the service's image, tagged with the commit.
 pub const BUILD: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_BUILD"));
 
+/// The `prepare` plugin: checks the run's commit out into the workspace.
+pub const PREPARE: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_PREPARE"));
+
+/// The `integration-test` plugin: tests the service with its Compose dependencies
+/// on a network of their own.
+pub const INTEGRATION_TEST: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_INTEGRATION_TEST"));
+
+/// The `deploy` plugin: deploys the image to an environment, health-checked.
+pub const DEPLOY: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_DEPLOY"));
+
+/// The `notify` plugin: posts the run's status to webhooks.
+pub const NOTIFY: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_NOTIFY"));
+
 /// The names of the built-in plugins, as a stage's `uses` names them.
-pub const NAMES: &[&str] = &["command", "build"];
+pub const NAMES: &[&str] = &[
+    "command",
+    "build",
+    "prepare",
+    "integration-test",
+    "deploy",
+    "notify",
+];
 
 /// Directory with the test fixture components (`misbehave.wasm`), for tests only.
 pub const FIXTURE_DIR: &str = env!("SEAMLESS_FIXTURE_DIR");
@@ -21,6 +41,10 @@ pub fn builtin(name: &str) -> Option<&'static [u8]> {
     match name {
         "command" => Some(COMMAND),
         "build" => Some(BUILD),
+        "prepare" => Some(PREPARE),
+        "integration-test" => Some(INTEGRATION_TEST),
+        "deploy" => Some(DEPLOY),
+        "notify" => Some(NOTIFY),
         _ => None,
     }
 }
@@ -45,7 +69,22 @@ mod tests {
 
     #[test]
     fn unknown_names_have_no_builtin() {
-        assert!(builtin("deploy").is_none());
+        assert!(builtin("deploy-staging").is_none());
+        assert!(builtin("integration_test").is_none());
+        assert!(builtin("").is_none());
+    }
+
+    #[test]
+    fn every_builtin_is_named_and_distinct() {
+        assert_eq!(NAMES.len(), 6);
+        let all = [COMMAND, BUILD, PREPARE, INTEGRATION_TEST, DEPLOY, NOTIFY];
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                assert_ne!(a, b, "two built-ins carry the same component");
+            }
+        }
+        assert_eq!(builtin("integration-test"), Some(INTEGRATION_TEST));
+        assert_eq!(builtin("notify"), Some(NOTIFY));
     }
 
     #[test]

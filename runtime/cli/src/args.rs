@@ -27,6 +27,31 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a starting seamless.toml for a repository.
     Init(InitArgs),
+    /// Continue runs whose process died (all of them, or the ones named).
+    Resume(ResumeArgs),
+    /// Approve a run that waits for approval; it then deploys to production.
+    Approve(DecideArgs),
+    /// Reject a run that waits for approval; it then fails.
+    Reject(RejectArgs),
+    /// Cancel a run and remove its containers and networks.
+    Cancel(CancelArgs),
+    /// List runs, newest first.
+    Runs(RunsArgs),
+    /// List the deploy revisions of a service.
+    Deployments(DeploymentsArgs),
+    /// Redeploy an earlier healthy revision of a service, health-checked.
+    Rollback(RollbackArgs),
+}
+
+/// What started a run, as `--trigger` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriggerChoice {
+    /// The whole pipeline (or the stages named with --stage).
+    Manual,
+    /// A push: the whole pipeline.
+    Push,
+    /// A pull request: up to `[triggers.pull-request] until` (integration-test).
+    PullRequest,
 }
 
 /// Which container backend runs the stages' containers.
@@ -59,6 +84,127 @@ pub struct RunArgs {
     /// Most stage instances running at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
+    /// What started the run; it decides how far the run goes.
+    #[arg(long, value_enum, default_value_t = TriggerChoice::Manual)]
+    pub trigger: TriggerChoice,
+    /// The branch being built [default: the checked-out branch].
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Run only the services whose files changed between this commit and the one
+    /// being built (a change to seamless.toml runs every service).
+    #[arg(long, value_name = "COMMIT")]
+    pub base: Option<String>,
+    /// Approve the approval gate in advance: deploy to production without waiting.
+    #[arg(long)]
+    pub approve: bool,
+    /// Check the source out of this git repository (URL, file:// or path) instead of
+    /// copying the directory holding seamless.toml.
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+    /// With --source: the commit to check out [default: the repository's HEAD].
+    #[arg(long, requires = "source")]
+    pub commit: Option<String>,
+}
+
+/// Arguments of `seamless resume`.
+#[derive(Debug, clap::Args)]
+pub struct ResumeArgs {
+    /// Runs to resume [default: every unfinished run that no live process carries out].
+    pub runs: Vec<String>,
+    /// Container backend [default: the one the run used].
+    #[arg(long, value_enum)]
+    pub host: Option<HostChoice>,
+    /// Stream every stage's log lines to the terminal.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// Arguments of `seamless approve`.
+#[derive(Debug, clap::Args)]
+pub struct DecideArgs {
+    /// The run.
+    pub run: String,
+    /// Who decides, for the record [default: $USER].
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Only record the decision; do not carry an abandoned run on in this process.
+    #[arg(long)]
+    pub no_resume: bool,
+}
+
+/// Arguments of `seamless reject`.
+#[derive(Debug, clap::Args)]
+pub struct RejectArgs {
+    /// The decision.
+    #[command(flatten)]
+    pub decide: DecideArgs,
+    /// Why, for the record and the run's failure message.
+    #[arg(long)]
+    pub reason: Option<String>,
+}
+
+/// Arguments of `seamless cancel`.
+#[derive(Debug, clap::Args)]
+pub struct CancelArgs {
+    /// The run.
+    pub run: String,
+}
+
+/// Arguments of `seamless runs`.
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// Only runs of this service.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Only runs with this status (success, failure, in-progress, awaiting-approval,
+    /// cancelled).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only runs with this trigger.
+    #[arg(long)]
+    pub trigger: Option<String>,
+    /// Only runs of this branch.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// At most this many runs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+}
+
+/// Arguments of `seamless deployments`.
+#[derive(Debug, clap::Args)]
+pub struct DeploymentsArgs {
+    /// The service.
+    pub service: String,
+    /// Only this environment.
+    #[arg(long = "env", value_name = "E")]
+    pub environment: Option<String>,
+}
+
+/// Arguments of `seamless rollback`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["to", "previous"])))]
+pub struct RollbackArgs {
+    /// The service.
+    pub service: String,
+    /// The environment.
+    #[arg(long = "env", value_name = "E")]
+    pub environment: String,
+    /// The commit (or a prefix of it) of the revision to go back to.
+    #[arg(long, value_name = "COMMIT")]
+    pub to: Option<String>,
+    /// The newest healthy revision before the one that serves now.
+    #[arg(long)]
+    pub previous: bool,
+    /// The repository: a directory holding seamless.toml, or the file itself.
+    #[arg(long, default_value = ".")]
+    pub path: PathBuf,
+    /// Container backend [default: docker when an engine answers].
+    #[arg(long, value_enum)]
+    pub host: Option<HostChoice>,
+    /// Stream the deploy's log lines to the terminal.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// Arguments of `seamless validate`.

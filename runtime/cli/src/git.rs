@@ -23,6 +23,65 @@ pub fn commit_sha(dir: &Path) -> String {
     format!("local-{:016x}", listing_digest(dir))
 }
 
+/// Runs git with `args` (in `dir` if given) and returns its trimmed output.
+fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
+    let mut command = Command::new("git");
+    if let Some(dir) = dir {
+        command.arg("-C").arg(dir);
+    }
+    let out = command
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+    }
+}
+
+/// The checked-out branch of the repository at `dir`, if it is on one.
+pub fn branch(dir: &Path) -> Option<String> {
+    git(Some(dir), &["symbolic-ref", "--quiet", "--short", "HEAD"])
+        .ok()
+        .filter(|b| !b.is_empty())
+}
+
+/// The commit the remote repository's HEAD points at.
+pub fn remote_head(url: &str) -> Result<String, String> {
+    let out = git(None, &["ls-remote", url, "HEAD"])?;
+    out.split_whitespace()
+        .next()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("'{url}' has no HEAD"))
+}
+
+/// Files (relative to the repository root, `/`-separated) that differ between
+/// commits `base` and `head` of the repository at `dir`, as paths relative to `dir`.
+pub fn changed_files(dir: &Path, base: &str, head: &str) -> Result<Vec<String>, String> {
+    let prefix = git(Some(dir), &["rev-parse", "--show-prefix"])?;
+    let head = if head.starts_with("local-") {
+        "HEAD"
+    } else {
+        head
+    };
+    let out = git(
+        Some(dir),
+        &[
+            "diff",
+            "--name-only",
+            "--no-renames",
+            &format!("{base}..{head}"),
+        ],
+    )?;
+    Ok(out
+        .lines()
+        .filter_map(|path| path.strip_prefix(prefix.as_str()))
+        .map(str::to_owned)
+        .collect())
+}
+
 fn listing_digest(dir: &Path) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();

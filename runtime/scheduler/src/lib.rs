@@ -2,13 +2,20 @@
 //! every transition before acting on it, skips dependents of failures, and cleans
 //! up the run's containers however it ends.
 
+mod approval;
+mod driver;
 mod events;
+mod invocation;
+mod ledger;
 mod log_writer;
 mod plugins;
+mod recovery;
 mod request;
 mod run;
 mod secrets;
+mod workspaces;
 
 pub use events::RunEvent;
+pub use ledger::StoreLedger;
 pub use request::{RunOutcome, RunRequest};
 pub use run::{Scheduler, SchedulerError};

@@ -80,6 +80,31 @@ impl Store {
         Ok(())
     }
 
+    /// Asks the process that carries out a run to cancel it.
+    pub fn request_cancel(&self, run_id: &str) -> Result<(), StoreError> {
+        let n = self.conn().execute(
+            "UPDATE runs SET cancel_requested = 1 WHERE id = ?1",
+            params![run_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("run '{run_id}'")));
+        }
+        Ok(())
+    }
+
+    /// Whether someone asked to cancel a run.
+    pub fn cancel_requested(&self, run_id: &str) -> Result<bool, StoreError> {
+        let flag: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT cancel_requested FROM runs WHERE id = ?1",
+                params![run_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(flag.unwrap_or(0) != 0)
+    }
+
     /// Records a run's status while it is not finished (such as awaiting approval).
     pub fn set_run_status(&self, run_id: &str, status: RunStatus) -> Result<(), StoreError> {
         self.conn().execute(

@@ -220,7 +220,12 @@ mod tests {
         let hc = spec.healthcheck.unwrap_or_else(|| panic!("no healthcheck"));
         assert_eq!(hc.command, vec!["pg_isready"]);
         assert_eq!(
-            (hc.interval_ms, hc.timeout_ms, hc.retries, hc.start_period_ms),
+            (
+                hc.interval_ms,
+                hc.timeout_ms,
+                hc.retries,
+                hc.start_period_ms
+            ),
             (2_000, 500, 5, 90_000)
         );
     }
@@ -228,7 +233,10 @@ mod tests {
     #[test]
     fn healthcheck_defaults_match_docker_and_durations_saturate() {
         let hc = Healthcheck::new(["true"]);
-        assert_eq!((hc.interval_ms, hc.timeout_ms, hc.retries), (30_000, 30_000, 3));
+        assert_eq!(
+            (hc.interval_ms, hc.timeout_ms, hc.retries),
+            (30_000, 30_000, 3)
+        );
         let long = Healthcheck::new(["true"]).interval(Duration::from_secs(u64::MAX));
         assert_eq!(long.interval_ms, u32::MAX);
     }

@@ -4,9 +4,7 @@
 use std::fmt;
 use std::ops::{Add, AddAssign};
 
-use crate::{
-    Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError, TestCounts,
-};
+use crate::{Capability, Context, HostError, KeyValue, Manifest, Outcome, StageError, TestCounts};
 
 impl Manifest {
     /// A manifest with no capabilities; add them with [`Manifest::capability`].

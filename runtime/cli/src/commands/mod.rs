@@ -1,7 +1,13 @@
 //! One module per subcommand.
 
+mod cancel;
+mod decide;
 mod init;
+mod resume;
+mod rollback;
 mod run;
+mod runs;
+mod session;
 mod validate;
 
 use crate::args::{Cli, Command};
@@ -17,5 +23,14 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(args, cli.data_dir).await,
         Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Init(args) => init::init(&args).map(|()| ExitCode::SUCCESS),
+        Command::Resume(args) => resume::resume(args, cli.data_dir).await,
+        Command::Approve(args) => decide::decide(args, true, None, cli.data_dir).await,
+        Command::Reject(args) => {
+            decide::decide(args.decide, false, args.reason, cli.data_dir).await
+        }
+        Command::Cancel(args) => cancel::cancel(args, cli.data_dir).await,
+        Command::Runs(args) => runs::runs(args, cli.data_dir).await,
+        Command::Deployments(args) => runs::deployments(args, cli.data_dir).await,
+        Command::Rollback(args) => rollback::rollback(args, cli.data_dir).await,
     }
 }

@@ -1,0 +1,467 @@
+//! The scheduler loop of one run: starts ready stage instances with bounded
+//! parallelism, waits at the approval gate, retries failed attempts, skips what can
+//! no longer run, and keeps the run's heartbeat.
+//!
+//! Every status change goes through the store (and so through the core's state
+//! machine) before the side effect it announces.
+
+use crate::approval::{Decision, check_decision};
+use crate::events::RunEvent;
+use crate::invocation::{build, invoke};
+use crate::plugins::{PluginMap, label};
+use crate::request::RunRequest;
+use crate::run::SchedulerError;
+use seamless_core::config::{PluginRef, Stage, When};
+use seamless_core::state::{RunStatus, StageEvent, StageStatus, run_status};
+use seamless_engine::{Masker, PluginEngine, StageFailure, StageReport};
+use seamless_host_api::ContainerHost;
+use seamless_store::{NewLogLine, StageKey, Store, TestCounts};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// How often the loop wakes up to beat, poll approvals and cancel requests.
+const TICK: Duration = Duration::from_millis(500);
+/// Heartbeats are written every this many ticks.
+const BEAT_EVERY: u32 = 6;
+
+/// Shared by every stage task of one run.
+pub(crate) struct RunShared {
+    pub run_id: String,
+    pub request: RunRequest,
+    pub workspace: PathBuf,
+    pub data_dir: PathBuf,
+    pub masker: Arc<Masker>,
+    pub secrets: BTreeMap<String, String>,
+    pub events: UnboundedSender<RunEvent>,
+    pub logs: Mutex<std::sync::mpsc::Sender<NewLogLine>>,
+    pub store: Arc<Store>,
+    pub host: Arc<dyn ContainerHost>,
+}
+
+impl RunShared {
+    /// The store key of instance `i`.
+    pub fn key(&self, i: usize) -> StageKey {
+        let inst = &self.request.plan.instances[i];
+        StageKey {
+            run_id: self.run_id.clone(),
+            service: inst.service.clone(),
+            stage: inst.stage.clone(),
+        }
+    }
+}
+
+/// Where each instance stands, in memory, mirrored from the store.
+pub(crate) struct Progress {
+    pub status: Vec<StageStatus>,
+    pub outputs: Vec<BTreeMap<String, String>>,
+    pub attempts: Vec<u32>,
+    /// When each instance began to wait for approval (Unix ms).
+    pub awaiting_since: Vec<Option<i64>>,
+}
+
+/// Carries a run out to its end.
+pub(crate) struct Driver<'a> {
+    pub shared: Arc<RunShared>,
+    pub engine: Arc<PluginEngine>,
+    pub store: &'a Store,
+    pub plugins: PluginMap,
+    pub progress: Progress,
+}
+
+impl Driver<'_> {
+    fn stage(&self, i: usize) -> Result<&Stage, SchedulerError> {
+        let name = &self.shared.request.plan.instances[i].stage;
+        self.shared
+            .request
+            .config
+            .stage(name)
+            .ok_or_else(|| SchedulerError::Plan(format!("no stage '{name}'")))
+    }
+
+    /// Whether instance `i` counts as done for what needs it.
+    fn satisfied(&self, i: usize) -> bool {
+        let status = self.progress.status[i];
+        status == StageStatus::Success
+            || (status == StageStatus::Skipped
+                && self.shared.request.plan.instances[i]
+                    .not_applicable
+                    .is_some())
+    }
+
+    fn transition(
+        &mut self,
+        i: usize,
+        event: StageEvent,
+        duration: Option<Duration>,
+        message: Option<String>,
+    ) -> Result<StageStatus, SchedulerError> {
+        let key = self.shared.key(i);
+        let next = self.store.transition(&key, event)?;
+        if matches!(event, StageEvent::Skip | StageEvent::AwaitApproval) {
+            self.store
+                .set_stage_message(&key, message.as_deref(), None)?;
+        }
+        self.progress.status[i] = next;
+        let _ = self.shared.events.send(RunEvent::Stage {
+            service: key.service,
+            stage: key.stage,
+            status: next,
+            duration,
+            message,
+        });
+        Ok(next)
+    }
+
+    /// Outputs of every instance `i` transitively needs, keyed `<stage>.<key>`.
+    fn inputs(&self, i: usize) -> BTreeMap<String, String> {
+        let plan = &self.shared.request.plan;
+        let mut seen = BTreeSet::new();
+        let mut pending: Vec<usize> = plan.instances[i].needs.clone();
+        while let Some(d) = pending.pop() {
+            if seen.insert(d) {
+                pending.extend(plan.instances[d].needs.iter().copied());
+            }
+        }
+        let mut inputs = self.shared.request.extra_inputs.clone();
+        // Nearer stages win over farther ones: insert from the farthest (smallest index).
+        for d in seen {
+            for (k, v) in &self.progress.outputs[d] {
+                inputs.insert(format!("{}.{k}", plan.instances[d].stage), v.clone());
+            }
+        }
+        if plan.instances[i].when == When::RunStart {
+            inputs.insert("run.event".into(), "start".into());
+        }
+        if plan.instances[i].when == When::RunEnd {
+            let others: Vec<StageStatus> = plan
+                .instances
+                .iter()
+                .zip(&self.progress.status)
+                .filter(|(inst, _)| inst.when != When::RunEnd)
+                .map(|(_, s)| *s)
+                .collect();
+            let status = match run_status(&others) {
+                RunStatus::Success => "success",
+                RunStatus::Cancelled => "cancelled",
+                _ => "failure",
+            };
+            inputs.insert("run.status".into(), status.into());
+            inputs.insert("run.event".into(), status.into());
+        }
+        inputs
+    }
+
+    /// Why instance `i` can never run, if a need of it failed.
+    fn blocked_by(&self, i: usize) -> Option<usize> {
+        let inst = &self.shared.request.plan.instances[i];
+        if inst.when != When::Success {
+            return None;
+        }
+        inst.needs.iter().copied().find(|&d| {
+            matches!(
+                self.progress.status[d],
+                StageStatus::Failure | StageStatus::Cancelled
+            ) || (self.progress.status[d] == StageStatus::Skipped && !self.satisfied(d))
+        })
+    }
+
+    fn ready(&self, i: usize) -> bool {
+        let inst = &self.shared.request.plan.instances[i];
+        match inst.when {
+            When::RunStart => true,
+            When::RunEnd => inst
+                .needs
+                .iter()
+                .all(|&d| self.progress.status[d].is_terminal()),
+            When::Success => inst.needs.iter().all(|&d| self.satisfied(d)),
+        }
+    }
+
+    /// Runs the loop until every instance has ended or `cancel` fires.
+    pub async fn drive(&mut self, cancel: CancellationToken) -> Result<RunStatus, SchedulerError> {
+        let n = self.progress.status.len();
+        let max_parallel = self.shared.request.max_parallel.max(1);
+        let mut started: Vec<Option<Instant>> = vec![None; n];
+        let mut retry_at: Vec<Option<Instant>> = vec![None; n];
+        let mut tasks: JoinSet<(usize, StageReport)> = JoinSet::new();
+        let mut task_index: HashMap<tokio::task::Id, usize> = HashMap::new();
+        let mut cancelled = false;
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut ticks: u32 = 0;
+
+        loop {
+            if !cancelled {
+                self.start_ready(
+                    &mut tasks,
+                    &mut task_index,
+                    &mut started,
+                    &mut retry_at,
+                    max_parallel,
+                )?;
+                self.decide_approvals()?;
+            }
+            let awaiting = self
+                .progress
+                .status
+                .contains(&StageStatus::AwaitingApproval);
+            let retrying = retry_at.iter().any(Option::is_some);
+            if tasks.is_empty() && !awaiting && !retrying {
+                break;
+            }
+            let status_now = run_status(&self.progress.status);
+            let shown = if awaiting && tasks.is_empty() {
+                RunStatus::AwaitingApproval
+            } else {
+                status_now
+            };
+            self.store.set_run_status(&self.shared.run_id, shown)?;
+            tokio::select! {
+                joined = tasks.join_next(), if !tasks.is_empty() => {
+                    let Some(joined) = joined else { continue };
+                    let (i, report) = match joined {
+                        Ok(r) => r,
+                        Err(e) => {
+                            let Some(i) = task_index.get(&e.id()).copied() else {
+                                tracing::error!(error = %e, "unknown stage task ended abnormally");
+                                continue;
+                            };
+                            let failure = StageFailure::Crashed(format!(
+                                "the runtime's task for this stage ended abnormally: {e}"
+                            ));
+                            (i, StageReport { result: Err(failure), outputs: BTreeMap::new(), tests: None })
+                        }
+                    };
+                    self.finish_attempt(i, report, started[i], &mut retry_at)?;
+                }
+                _ = ticker.tick() => {
+                    ticks = ticks.wrapping_add(1);
+                    if ticks % BEAT_EVERY == 0 {
+                        self.store.heartbeat(&self.shared.run_id)?;
+                    }
+                    if !cancelled && self.store.cancel_requested(&self.shared.run_id)? {
+                        cancel.cancel();
+                    }
+                }
+                () = cancel.cancelled(), if !cancelled => {
+                    cancelled = true;
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    for (i, at) in retry_at.iter_mut().enumerate() {
+                        *at = None;
+                        let status = self.progress.status[i];
+                        if matches!(status, StageStatus::Idle | StageStatus::InProgress | StageStatus::AwaitingApproval) {
+                            let elapsed = started[i].map(|s| s.elapsed());
+                            self.transition(i, StageEvent::Cancel, elapsed, Some("cancelled".into()))?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(run_status(&self.progress.status))
+    }
+
+    fn start_ready(
+        &mut self,
+        tasks: &mut JoinSet<(usize, StageReport)>,
+        task_index: &mut HashMap<tokio::task::Id, usize>,
+        started: &mut [Option<Instant>],
+        retry_at: &mut [Option<Instant>],
+        max_parallel: usize,
+    ) -> Result<(), SchedulerError> {
+        let n = self.progress.status.len();
+        for i in 0..n {
+            if self.progress.status[i] != StageStatus::Idle {
+                continue;
+            }
+            let inst = self.shared.request.plan.instances[i].clone();
+            if let Some(reason) = &inst.not_applicable {
+                self.transition(
+                    i,
+                    StageEvent::Skip,
+                    None,
+                    Some(format!("not applicable: {reason}")),
+                )?;
+                continue;
+            }
+            if let Some(blocker) = self.blocked_by(i) {
+                let msg = format!(
+                    "skipped because '{}' did not succeed",
+                    self.shared.request.plan.instances[blocker].stage
+                );
+                retry_at[i] = None;
+                self.transition(i, StageEvent::Skip, None, Some(msg))?;
+                continue;
+            }
+            if !self.ready(i) || tasks.len() >= max_parallel {
+                continue;
+            }
+            if let Some(at) = retry_at[i] {
+                if Instant::now() < at {
+                    continue;
+                }
+                retry_at[i] = None;
+            }
+            let stage = self.stage(i)?.clone();
+            if stage.uses == PluginRef::Approval {
+                self.open_gate(i)?;
+                continue;
+            }
+            let plugin = self
+                .plugins
+                .get(&label(&stage.uses))
+                .cloned()
+                .unwrap_or_else(|| Err("plugin was not loaded".into()));
+            let key = self.shared.key(i);
+            let attempt = self.store.begin_attempt(&key)?;
+            self.progress.attempts[i] = attempt;
+            // The transition is stored before the stage starts.
+            self.transition(i, StageEvent::Start, None, None)?;
+            started[i] = Some(Instant::now());
+            let inv = build(&self.shared, i, &stage, self.inputs(i));
+            let engine = self.engine.clone();
+            let handle = tasks.spawn(async move {
+                let report = match plugin {
+                    Ok(p) => invoke(&engine, &p, inv, attempt).await,
+                    Err(msg) => StageReport {
+                        result: Err(StageFailure::Load(msg)),
+                        outputs: BTreeMap::new(),
+                        tests: None,
+                    },
+                };
+                (i, report)
+            });
+            task_index.insert(handle.id(), i);
+        }
+        Ok(())
+    }
+
+    /// The approval gate of instance `i` is reached: pass it at once when the service
+    /// deploys automatically or the run was started with `--approve`; wait otherwise.
+    fn open_gate(&mut self, i: usize) -> Result<(), SchedulerError> {
+        let inst = &self.shared.request.plan.instances[i];
+        let auto = self
+            .shared
+            .request
+            .config
+            .service(&inst.service)
+            .is_some_and(|s| s.auto_deploy);
+        let why = if auto {
+            Some(format!("auto-deploy is on for service '{}'", inst.service))
+        } else if self.shared.request.auto_approve {
+            Some("approved in advance with --approve".to_string())
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                self.transition(i, StageEvent::Start, None, None)?;
+                let key = self.shared.key(i);
+                self.store.set_stage_message(&key, Some(&why), None)?;
+                self.transition(i, StageEvent::Succeed, Some(Duration::ZERO), Some(why))?;
+            }
+            None => {
+                let msg = format!(
+                    "waiting for approval: `seamless approve {}` or `seamless reject {}`",
+                    self.shared.run_id, self.shared.run_id
+                );
+                self.progress.awaiting_since[i] = Some(seamless_store::now_ms());
+                self.transition(i, StageEvent::AwaitApproval, None, Some(msg))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a recorded approval decision, or the expiry, to waiting gates.
+    fn decide_approvals(&mut self) -> Result<(), SchedulerError> {
+        let waiting: Vec<usize> = (0..self.progress.status.len())
+            .filter(|&i| self.progress.status[i] == StageStatus::AwaitingApproval)
+            .collect();
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let expires = self.shared.request.config.approval_expires;
+        for i in waiting {
+            let since = self.progress.awaiting_since[i].unwrap_or_else(seamless_store::now_ms);
+            let key = self.shared.key(i);
+            match check_decision(self.store, &self.shared.run_id, since, expires)? {
+                Decision::Pending => {}
+                Decision::Approved(by) => {
+                    let msg = format!("approved by {by}");
+                    self.transition(i, StageEvent::Approve, None, None)?;
+                    self.store.set_stage_message(&key, Some(&msg), None)?;
+                    self.transition(i, StageEvent::Succeed, None, Some(msg))?;
+                }
+                Decision::Rejected(msg) => {
+                    self.store.set_stage_message(&key, None, Some(&msg))?;
+                    self.transition(i, StageEvent::Reject, None, Some(msg))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records how an attempt of instance `i` ended: success, a retry, or failure.
+    fn finish_attempt(
+        &mut self,
+        i: usize,
+        report: StageReport,
+        started: Option<Instant>,
+        retry_at: &mut [Option<Instant>],
+    ) -> Result<(), SchedulerError> {
+        let elapsed = started.map(|s| s.elapsed());
+        let key = self.shared.key(i);
+        self.store.put_outputs(&key, &report.outputs)?;
+        if let Some(t) = report.tests {
+            self.store.set_tests(
+                &key,
+                TestCounts {
+                    passed: t.passed,
+                    failed: t.failed,
+                    skipped: t.skipped,
+                },
+            )?;
+        }
+        self.progress.outputs[i] = report.outputs;
+        match report.result {
+            Ok(summary) => {
+                self.store.set_stage_message(&key, Some(&summary), None)?;
+                self.transition(i, StageEvent::Succeed, elapsed, Some(summary))?;
+            }
+            Err(failure) => {
+                let msg = failure.to_string();
+                let retries = self.stage(i)?.retry;
+                let attempt = self.progress.attempts[i];
+                if attempt <= retries.retries && retryable(&failure) {
+                    let delay = retries.delay(attempt);
+                    let note = format!(
+                        "attempt {attempt} of {} failed: {msg}; retrying in {}s",
+                        retries.retries + 1,
+                        delay.as_secs_f32()
+                    );
+                    self.store.set_stage_message(&key, None, Some(&note))?;
+                    retry_at[i] = Some(Instant::now() + delay);
+                    self.transition(i, StageEvent::Retry, elapsed, Some(note))?;
+                } else {
+                    self.store.set_stage_message(&key, None, Some(&msg))?;
+                    self.transition(i, StageEvent::Fail, elapsed, Some(msg))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a failure may go away on another attempt. A denied capability or an
+/// invalid configuration will not.
+fn retryable(failure: &StageFailure) -> bool {
+    !matches!(
+        failure,
+        StageFailure::CapabilityDenied(_) | StageFailure::InvalidConfig(_) | StageFailure::Load(_)
+    )
+}

@@ -1,0 +1,33 @@
+//! The run store as the engine's deploy ledger.
+
+use seamless_core::deploy::Revision;
+use seamless_engine::DeployLedger;
+use seamless_store::Store;
+use std::sync::Arc;
+
+/// Records deploy revisions in the run store.
+pub struct StoreLedger(pub Arc<Store>);
+
+impl DeployLedger for StoreLedger {
+    fn start(&self, revision: &Revision) -> Result<(), String> {
+        self.0.start_revision(revision).map_err(|e| e.to_string())
+    }
+
+    fn finish(
+        &self,
+        id: &str,
+        result: &str,
+        reason: Option<&str>,
+        endpoint: Option<&str>,
+    ) -> Result<Revision, String> {
+        self.0
+            .finish_revision(id, result, reason, endpoint)
+            .map_err(|e| e.to_string())
+    }
+
+    fn current(&self, service: &str, environment: &str) -> Result<Option<Revision>, String> {
+        self.0
+            .current_revision(service, environment)
+            .map_err(|e| e.to_string())
+    }
+}
