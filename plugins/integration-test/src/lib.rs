@@ -60,7 +60,15 @@ impl Stage for IntegrationTest {
             }
             Err(e) => return Err(StageError::invalid_config(e)),
         };
-        let (compose_dir, yaml) = read_compose(&settings, &info.service.path)?;
+        let Some((compose_dir, yaml)) = read_compose(&settings, &info.service.path)? else {
+            // The default pipeline has this stage for every service; a service without
+            // a Compose file has no integration test to run.
+            return Ok(Outcome::new(format!(
+                "no Compose file for service {}; nothing to test (set `compose` under \
+                 [stage.with] to name one)",
+                info.service.name
+            )));
+        };
         let test_service = match &settings.tester {
             Tester::Service(name) => Some(name.as_str()),
             Tester::Command(_) => None,
@@ -118,8 +126,12 @@ impl Stage for IntegrationTest {
 }
 
 /// Finds the Compose file in the service directory, else the workspace root, and
-/// returns its directory (relative to the workspace root) and its text.
-fn read_compose(settings: &Settings, service_path: &str) -> Result<(String, String), StageError> {
+/// returns its directory (relative to the workspace root) and its text. `None` when
+/// none of the default names exists; a `compose` that was set must exist.
+fn read_compose(
+    settings: &Settings,
+    service_path: &str,
+) -> Result<Option<(String, String)>, StageError> {
     let mut tried: Vec<String> = Vec::new();
     for base in [service_path, "."] {
         for candidate in settings.compose_candidates() {
@@ -130,15 +142,18 @@ fn read_compose(settings: &Settings, service_path: &str) -> Result<(String, Stri
                 Ok(text) => {
                     let dir = rel.rsplit_once('/').map_or(".", |(dir, _)| dir).to_owned();
                     log::info(&format!("using {rel}"));
-                    return Ok((dir, text));
+                    return Ok(Some((dir, text)));
                 }
                 Err(_) if !tried.contains(&rel) => tried.push(rel),
                 Err(_) => {}
             }
         }
     }
+    if settings.compose.is_none() {
+        return Ok(None);
+    }
     Err(StageError::invalid_config(format!(
-        "no Compose file found (looked for {}); set `compose = \"<path>\"` under [stage.with]",
+        "no Compose file found (looked for {}); fix `compose = \"<path>\"` under [stage.with]",
         tried.join(", ")
     )))
 }

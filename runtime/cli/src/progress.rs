@@ -64,7 +64,7 @@ impl Progress {
                             ProgressStyle::with_template("{prefix:<32} {msg}")
                                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                         );
-                        bar.set_prefix(format!("{service}/{stage}"));
+                        bar.set_prefix(label(&service, &stage));
                         bar.set_message("idle");
                         self.bars.insert((service, stage), bar);
                     }
@@ -94,7 +94,7 @@ impl Progress {
                             bar.finish_with_message(line);
                         }
                     }
-                    None => println!("{:<32} {line}", format!("{service}/{stage}")),
+                    None => println!("{:<32} {line}", label(&service, &stage)),
                 }
             }
             RunEvent::Log {
@@ -103,11 +103,20 @@ impl Progress {
                 line,
             } => {
                 if self.verbose {
-                    self.print(format!("  {service}/{stage} | {}", line.text));
+                    self.print(format!("  {} | {}", label(&service, &stage), line.text));
                 }
             }
             RunEvent::Finished { .. } => {}
         }
+    }
+}
+
+/// `service/stage`, or just `stage` for a run-scoped stage.
+fn label(service: &str, stage: &str) -> String {
+    if service.is_empty() {
+        stage.to_owned()
+    } else {
+        format!("{service}/{stage}")
     }
 }
 

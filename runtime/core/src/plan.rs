@@ -16,7 +16,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::{CONFIG_FILE_NAME, Config, Scope, Trigger, When};
+use crate::config::{CONFIG_FILE_NAME, Config, PluginRef, Scope, Trigger, When};
 
 /// The service name of a run-scoped stage instance.
 pub const RUN_SCOPE: &str = "";
@@ -165,6 +165,7 @@ pub fn plan(config: &Config, filter: &PlanFilter) -> Result<RunPlan, PlanError> 
         }
         placed.push((stage_index, mine));
     }
+    skip_idle_gates(config, &mut instances);
     let before_end = instances.len();
     for stage_index in run_end {
         instances.push(StageInstance {
@@ -176,6 +177,35 @@ pub fn plan(config: &Config, filter: &PlanFilter) -> Result<RunPlan, PlanError> 
         });
     }
     Ok(RunPlan { instances })
+}
+
+/// Marks an approval gate as not applicable when everything after it is: a gate in
+/// front of deploys that a service has no targets for guards nothing.
+fn skip_idle_gates(config: &Config, instances: &mut [StageInstance]) {
+    for gate in 0..instances.len() {
+        let is_gate = config
+            .stage(&instances[gate].stage)
+            .is_some_and(|s| s.uses == PluginRef::Approval);
+        if !is_gate {
+            continue;
+        }
+        let mut after = Vec::new();
+        let mut pending = vec![gate];
+        while let Some(i) = pending.pop() {
+            for (j, inst) in instances.iter().enumerate() {
+                if inst.needs.contains(&i) && !after.contains(&j) {
+                    after.push(j);
+                    pending.push(j);
+                }
+            }
+        }
+        if !after.is_empty() && after.iter().all(|&j| instances[j].not_applicable.is_some()) {
+            instances[gate].not_applicable = Some(format!(
+                "nothing after it applies to service '{}'",
+                instances[gate].service
+            ));
+        }
+    }
 }
 
 /// Why `stage` does not apply to `service`, if it does not.
@@ -590,6 +620,38 @@ mod tests {
         assert_eq!(
             plan.instances[4].not_applicable.as_deref(),
             Some("service 'api' has no 'production' target ([service.targets.production])")
+        );
+    }
+
+    #[test]
+    fn a_gate_in_front_of_deploys_that_do_not_apply_is_not_applicable() {
+        let mut config = full(&["web", "api"]);
+        let mut gate = stage("approval", &["test"]);
+        gate.uses = PluginRef::Approval;
+        config.stages.insert(2, gate);
+        config.stages[3].needs = vec!["approval".into()];
+        config.services[0].targets.insert(
+            "production".into(),
+            Target {
+                port: 8080,
+                bind: "127.0.0.1".into(),
+                replicas: 1,
+                env: BTreeMap::new(),
+            },
+        );
+        let plan = plan(&config, &PlanFilter::default()).unwrap();
+        let gate = |service: &str| {
+            plan.instances
+                .iter()
+                .find(|i| i.stage == "approval" && i.service == service)
+                .unwrap()
+                .not_applicable
+                .clone()
+        };
+        assert_eq!(gate("web"), None);
+        assert_eq!(
+            gate("api").as_deref(),
+            Some("nothing after it applies to service 'api'")
         );
     }
 

@@ -241,7 +241,7 @@ impl Driver<'_> {
                 }
                 _ = ticker.tick() => {
                     ticks = ticks.wrapping_add(1);
-                    if ticks % BEAT_EVERY == 0 {
+                    if ticks.is_multiple_of(BEAT_EVERY) {
                         self.store.heartbeat(&self.shared.run_id)?;
                     }
                     if !cancelled && self.store.cancel_requested(&self.shared.run_id)? {
