@@ -37,6 +37,22 @@ impl Target {
         format!("seamless-deploy-{}-{}", self.service, self.environment)
     }
 
+    /// The network every serving service of the environment joins under its own
+    /// name, so services reach each other (`http://payments:8000`).
+    pub(crate) fn environment_network(&self) -> String {
+        format!("seamless-env-{}", self.environment)
+    }
+
+    /// The labels of the environment network.
+    pub(crate) fn environment_labels(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([(LABEL_DEPLOY_ENV.to_string(), self.environment.clone())])
+    }
+
+    /// The name other services of the environment reach this one by.
+    pub(crate) fn service_alias(&self) -> String {
+        self.service.clone()
+    }
+
     /// The long-lived proxy container that owns the public port.
     pub(crate) fn proxy(&self) -> String {
         format!("seamless-{}-{}-proxy", self.service, self.environment)
@@ -111,6 +127,8 @@ mod tests {
         assert_eq!(target.network(), "seamless-deploy-gateway-production");
         assert_eq!(target.proxy(), "seamless-gateway-production-proxy");
         assert_eq!(target.alias(), "live-gateway");
+        assert_eq!(target.environment_network(), "seamless-env-production");
+        assert_eq!(target.service_alias(), "gateway");
         assert_eq!(
             target.replica("0190AB-cdef-1234-5678", 1),
             "seamless-gateway-production-0190abcdef12-1"

@@ -75,7 +75,37 @@ pub(crate) async fn promote(
         }
         connected.push(id.clone());
     }
+    // Services of one environment reach each other by name on a shared network.
+    let env_network = target.environment_network();
+    if let Err(err) = network::create(
+        docker,
+        NetworkSpec {
+            name: env_network.clone(),
+            labels: target.environment_labels(),
+        },
+    )
+    .await
+    {
+        take_off(docker, &network_name, &connected).await;
+        return Err(err);
+    }
+    let service_aliases = [target.service_alias()];
+    let mut on_env = Vec::new();
+    for handle in &candidate.containers {
+        let found = inspect::inspect(docker, &handle.id).await?;
+        if found.networks.contains(&env_network) {
+            continue;
+        }
+        if let Err(err) = network::connect(docker, &env_network, &handle.id, &service_aliases).await
+        {
+            take_off(docker, &env_network, &on_env).await;
+            take_off(docker, &network_name, &connected).await;
+            return Err(err);
+        }
+        on_env.push(handle.id.clone());
+    }
     if let Err(err) = proxy::ensure(docker, &target, proxy_image, spec).await {
+        take_off(docker, &env_network, &on_env).await;
         take_off(docker, &network_name, &connected).await;
         return Err(err);
     }
@@ -86,6 +116,7 @@ pub(crate) async fn promote(
         .collect();
     for old in &retired {
         network::disconnect(docker, &network_name, &old.handle.id, true).await?;
+        network::disconnect(docker, &env_network, &old.handle.id, true).await?;
     }
     let stops = retired
         .iter()

@@ -54,7 +54,12 @@ impl Host for StageState {
         if spec.image.trim().is_empty() {
             return Err(HostError::Invalid("container image is empty".into()));
         }
-        let workdir = self.container_workdir(spec.workdir)?;
+        // Without the workspace and without a workdir, the image's own working
+        // directory stays.
+        let workdir = match (&spec.workdir, spec.mount_workspace) {
+            (None, false) => None,
+            _ => Some(self.container_workdir(spec.workdir)?),
+        };
         let network = match spec.network {
             None => None,
             Some(attachment) => {
@@ -95,7 +100,7 @@ impl Host for StageState {
             image: spec.image,
             command: spec.command,
             env,
-            workdir: Some(workdir),
+            workdir,
             workspace,
             labels: self.labels.clone(),
             network,
