@@ -90,13 +90,17 @@ pub(crate) fn network_of(labels: &BTreeMap<String, String>) -> Option<String> {
     Target::new(service, environment).ok().map(|t| t.network())
 }
 
-/// Up to 12 letters and digits of the revision, lowercased.
+/// The last 12 letters and digits of the revision, lowercased. Revision ids are
+/// time-ordered UUIDs whose leading characters repeat for seconds, so the tail (the
+/// random part) is what tells two revisions apart.
 fn short_revision(revision: &str) -> String {
-    revision
+    let chars: Vec<char> = revision
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
-        .take(SHORT_REVISION)
+        .collect();
+    chars[chars.len().saturating_sub(SHORT_REVISION)..]
+        .iter()
         .collect()
 }
 
@@ -130,8 +134,8 @@ mod tests {
         assert_eq!(target.environment_network(), "seamless-env-production");
         assert_eq!(target.service_alias(), "gateway");
         assert_eq!(
-            target.replica("0190AB-cdef-1234-5678", 1),
-            "seamless-gateway-production-0190abcdef12-1"
+            target.replica("0190AB-cdef-1234-5678-1", 1),
+            "seamless-gateway-production-def123456781-1"
         );
     }
 

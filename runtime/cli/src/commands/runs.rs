@@ -113,6 +113,6 @@ mod tests {
     #[test]
     fn unix_milliseconds_show_as_utc_times() {
         assert_eq!(time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(time(1_795_000_000_000), "2026-11-18T09:46:40Z");
+        assert_eq!(time(1_795_000_000_000), "2026-11-18T11:06:40Z");
     }
 }

@@ -7,7 +7,24 @@ use crate::capabilities::Capability;
 use crate::stage_log::LogSource;
 use crate::state::StageState;
 use seamless_host_api::{ImageBuildSpec, LogSink};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The labels of a built image. Containers inherit their image's labels, so an image
+/// must not carry the container labels (`dev.seamless.run`, ...): every container of
+/// the image, deployed ones included, would look like the run's and be removed with
+/// it. The image gets `dev.seamless.image.*` instead.
+fn image_labels(container_labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    container_labels
+        .iter()
+        .map(|(k, v)| {
+            let key = k
+                .strip_prefix("dev.seamless.")
+                .map_or_else(|| k.clone(), |rest| format!("dev.seamless.image.{rest}"));
+            (key, v.clone())
+        })
+        .collect()
+}
 
 impl Host for StageState {
     async fn build(&mut self, request: BuildRequest) -> Result<String, HostError> {
@@ -37,7 +54,7 @@ impl Host for StageState {
             context_dir,
             dockerfile: request.dockerfile,
             tag: request.tag,
-            labels: self.labels.clone(),
+            labels: image_labels(&self.labels),
         };
         Ok(self.host.build_image(spec, sink).await?)
     }
@@ -63,5 +80,26 @@ impl Host for StageState {
         let log = self.log.clone();
         let sink: LogSink = Arc::new(move |_, line| log.write(LogSource::ContainerStdout, line));
         Ok(self.host.push_image(&reference, sink).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_labels;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn images_do_not_carry_the_labels_that_mark_a_runs_containers() {
+        let labels = BTreeMap::from([
+            ("dev.seamless.run".to_string(), "r1".to_string()),
+            ("dev.seamless.service".to_string(), "web".to_string()),
+        ]);
+        let image = image_labels(&labels);
+        assert_eq!(
+            image.get("dev.seamless.image.run").map(String::as_str),
+            Some("r1")
+        );
+        assert!(!image.contains_key("dev.seamless.run"));
+        assert!(!image.contains_key("dev.seamless.service"));
     }
 }
