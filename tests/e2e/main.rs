@@ -8,8 +8,11 @@ mod support;
 
 mod cancellation;
 mod config_errors;
+mod deploys;
+mod durability;
 mod hello_pipeline;
 mod parallelism;
 mod python_plugin;
 mod sandbox_limits;
 mod secrets_and_grants;
+mod shop_pipeline;
