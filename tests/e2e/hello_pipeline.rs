@@ -10,19 +10,39 @@ fn statuses(s: &Scratch, run_id: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+fn expected(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 #[test]
 fn good_pipeline_succeeds_on_docker_and_tags_the_image_with_the_commit() {
     let s = Scratch::example("hello");
     let run = s.run(&["--host", "docker"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let id = run.run_id();
+    // The embedded default pipeline; hello has no deploy targets, so the deploys and
+    // the approval gate in front of them do not apply.
     assert_eq!(
         statuses(&s, &id),
-        [
-            ("code-quality".to_owned(), "success".to_owned()),
-            ("unit-test".to_owned(), "success".to_owned()),
-            ("build".to_owned(), "success".to_owned()),
-        ]
+        expected(&[
+            ("prepare", "success"),
+            ("code-quality", "success"),
+            ("unit-test", "success"),
+            ("build", "success"),
+            ("integration-test", "success"),
+            ("deploy-staging", "skipped"),
+            ("approval", "skipped"),
+            ("deploy-production", "skipped"),
+            ("notify", "success"),
+        ])
+    );
+    assert!(
+        s.stage(&id, "deploy-staging")
+            .summary
+            .unwrap_or_default()
+            .contains("has no 'staging' target")
     );
     let build = s.stage(&id, "build");
     let summary = build.summary.unwrap();
@@ -48,11 +68,23 @@ fn failing_unit_test_fails_the_run_skips_dependents_and_leaves_no_container() {
     let id = run.run_id();
     assert_eq!(
         statuses(&s, &id),
-        [
-            ("code-quality".to_owned(), "success".to_owned()),
-            ("unit-test".to_owned(), "failure".to_owned()),
-            ("build".to_owned(), "skipped".to_owned()),
-        ]
+        expected(&[
+            ("prepare", "success"),
+            ("code-quality", "success"),
+            ("unit-test", "failure"),
+            ("build", "skipped"),
+            ("integration-test", "skipped"),
+            ("deploy-staging", "skipped"),
+            ("approval", "skipped"),
+            ("deploy-production", "skipped"),
+            ("notify", "success"),
+        ])
+    );
+    assert!(
+        s.stage(&id, "build")
+            .summary
+            .unwrap_or_default()
+            .contains("'unit-test' did not succeed")
     );
     let failed = s.stage(&id, "unit-test");
     assert!(failed.error.unwrap().contains("exited with code 1"));
@@ -66,7 +98,12 @@ fn same_pipeline_passes_on_the_local_host() {
     let run = s.run(&["--host", "local", "--verbose"]);
     assert_eq!(run.code, 0, "{}", run.all());
     let id = run.run_id();
-    assert!(statuses(&s, &id).iter().all(|(_, st)| st == "success"));
+    assert!(
+        statuses(&s, &id)
+            .iter()
+            .all(|(_, st)| st == "success" || st == "skipped")
+    );
+    assert_eq!(s.stage(&id, "build").status.as_str(), "success");
     assert!(
         run.stdout.contains("lint: 3 scripts clean"),
         "{}",
@@ -84,7 +121,8 @@ fn stage_filter_runs_the_named_stage_and_what_it_needs_only() {
         .into_iter()
         .map(|(n, _)| n)
         .collect();
-    assert_eq!(names, ["code-quality", "unit-test"]);
+    // The stage, what it needs, and the run-end notification.
+    assert_eq!(names, ["prepare", "unit-test", "notify"]);
 }
 
 #[test]
