@@ -147,6 +147,9 @@ pub struct StageReport {
     pub outputs: BTreeMap<String, String>,
     /// Test counts, when the stage ran tests (on success and on failed tests).
     pub tests: Option<TestCounts>,
+    /// Time the stage spent waiting for the backend (containers, builds, pushes,
+    /// deploys, checkouts).
+    pub busy: std::time::Duration,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::invocation::{StageReport, TestCounts};
 /// What is known about an invocation once the plugin call has ended.
 pub(crate) struct Ended {
     pub outputs: BTreeMap<String, String>,
+    pub busy: std::time::Duration,
     pub memory_hit: bool,
     pub denied: Option<CapabilityDenied>,
     /// `plugin 'x' (stage 'y')`, for messages.
@@ -37,6 +38,7 @@ pub(crate) fn report(
 ) -> StageReport {
     let Ended {
         outputs,
+        busy,
         memory_hit,
         denied,
         who,
@@ -78,5 +80,6 @@ pub(crate) fn report(
         result,
         outputs,
         tests,
+        busy,
     }
 }

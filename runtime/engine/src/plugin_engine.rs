@@ -277,6 +277,7 @@ impl PluginEngine {
         let data = store.data();
         let facts = Ended {
             outputs: data.outputs.clone(),
+            busy: data.busy,
             memory_hit: data.memory.was_hit(),
             denied: data.first_denial(),
             who: format!("plugin '{name}' (stage '{stage_name}')"),
@@ -292,6 +293,7 @@ fn failed(f: StageFailure) -> StageReport {
         result: Err(f),
         outputs: BTreeMap::new(),
         tests: None,
+        busy: std::time::Duration::ZERO,
     }
 }
 

@@ -50,6 +50,9 @@ pub struct StageState {
     pub(crate) next_container: u32,
     pub(crate) http_ctx: WasiHttpCtx,
     pub(crate) http: HttpGuard,
+    /// Time spent waiting for the backend: containers, builds, pushes, deploys and
+    /// checkouts (the rest of a stage's time is the runtime's and the plugin's).
+    pub(crate) busy: std::time::Duration,
 }
 
 /// What the invoker keeps to clean up after the stage, whatever its outcome.
@@ -91,6 +94,7 @@ impl StageState {
             next_container: 0,
             http_ctx: WasiHttpCtx::new(),
             http,
+            busy: std::time::Duration::ZERO,
         }
     }
 

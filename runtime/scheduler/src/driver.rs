@@ -117,6 +117,28 @@ impl Driver<'_> {
         Ok(next)
     }
 
+    /// Writes a line of the runtime's own to the log of instance `i`.
+    fn runtime_log(&self, i: usize, text: String) {
+        let key = self.shared.key(i);
+        let line = seamless_engine::LogLine {
+            source: seamless_engine::LogSource::Runtime,
+            text,
+        };
+        if let Ok(tx) = self.shared.logs.lock() {
+            let _ = tx.send(NewLogLine {
+                key: key.clone(),
+                source: line.source.as_str().to_owned(),
+                line: line.text.clone(),
+                at: seamless_store::now_ms(),
+            });
+        }
+        let _ = self.shared.events.send(RunEvent::Log {
+            service: key.service,
+            stage: key.stage,
+            line,
+        });
+    }
+
     /// Outputs of every instance `i` transitively needs, keyed `<stage>.<key>`.
     fn inputs(&self, i: usize) -> BTreeMap<String, String> {
         let plan = &self.shared.request.plan;
@@ -234,7 +256,7 @@ impl Driver<'_> {
                             let failure = StageFailure::Crashed(format!(
                                 "the runtime's task for this stage ended abnormally: {e}"
                             ));
-                            (i, StageReport { result: Err(failure), outputs: BTreeMap::new(), tests: None })
+                            (i, StageReport { result: Err(failure), outputs: BTreeMap::new(), tests: None, busy: Duration::ZERO })
                         }
                     };
                     self.finish_attempt(i, report, started[i], &mut retry_at)?;
@@ -332,6 +354,7 @@ impl Driver<'_> {
                         result: Err(StageFailure::Load(msg)),
                         outputs: BTreeMap::new(),
                         tests: None,
+                        busy: Duration::ZERO,
                     },
                 };
                 (i, report)
@@ -416,6 +439,19 @@ impl Driver<'_> {
     ) -> Result<(), SchedulerError> {
         let elapsed = started.map(|s| s.elapsed());
         let key = self.shared.key(i);
+        if let Some(wall) = elapsed {
+            let own = wall.saturating_sub(report.busy);
+            self.runtime_log(
+                i,
+                format!(
+                    "attempt took {} ms: {} ms in containers, builds, pushes and deploys, \
+                     {} ms in the runtime and the plugin",
+                    wall.as_millis(),
+                    report.busy.as_millis(),
+                    own.as_millis()
+                ),
+            );
+        }
         self.store.put_outputs(&key, &report.outputs)?;
         if let Some(t) = report.tests {
             self.store.set_tests(

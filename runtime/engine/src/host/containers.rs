@@ -125,7 +125,9 @@ impl Host for StageState {
             .get(&id)
             .cloned()
             .ok_or_else(|| HostError::NotFound(format!("container '{id}' of this stage")))?;
+        let started = std::time::Instant::now();
         let code = self.host.wait(&handle).await;
+        self.busy += started.elapsed();
         self.live.lock().map_err(|_| lock_poisoned())?.remove(&id);
         let code = code?;
         Ok(i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX }))

@@ -56,7 +56,10 @@ impl Host for StageState {
             tag: request.tag,
             labels: image_labels(&self.labels),
         };
-        Ok(self.host.build_image(spec, sink).await?)
+        let started = std::time::Instant::now();
+        let built = self.host.build_image(spec, sink).await;
+        self.busy += started.elapsed();
+        Ok(built?)
     }
 
     async fn push(&mut self, reference: String) -> Result<String, HostError> {
@@ -79,7 +82,10 @@ impl Host for StageState {
         }
         let log = self.log.clone();
         let sink: LogSink = Arc::new(move |_, line| log.write(LogSource::ContainerStdout, line));
-        Ok(self.host.push_image(&reference, sink).await?)
+        let started = std::time::Instant::now();
+        let pushed = self.host.push_image(&reference, sink).await;
+        self.busy += started.elapsed();
+        Ok(pushed?)
     }
 }
 

@@ -171,7 +171,9 @@ impl Host for StageState {
             env: vars,
         };
         let sink: LogSink = Arc::new(move |_, line| log.write(LogSource::ContainerStdout, line));
+        let clock = std::time::Instant::now();
         let started = self.deployer()?.start_candidate(spec.clone(), sink).await;
+        self.busy += clock.elapsed();
         let candidate = match started {
             Ok(c) => c,
             Err(e) => {
@@ -206,7 +208,10 @@ impl Host for StageState {
             (active.candidate.clone(), path)
         };
         self.require(&Capability::Deploy(c.environment.clone()), "services.probe")?;
-        Ok(self.deployer()?.probe(&c, &path, PROBE_TIMEOUT).await?)
+        let clock = std::time::Instant::now();
+        let status = self.deployer()?.probe(&c, &path, PROBE_TIMEOUT).await;
+        self.busy += clock.elapsed();
+        Ok(status?)
     }
 
     async fn promote(&mut self, candidate: CandidateId) -> Result<WitRevision, HostError> {
@@ -216,10 +221,12 @@ impl Host for StageState {
             "services.promote",
         )?;
         let ctx = self.deploy_context()?;
+        let clock = std::time::Instant::now();
         let promoted = self
             .deployer()?
             .promote(&active.candidate, &active.spec)
             .await;
+        self.busy += clock.elapsed();
         match promoted {
             Ok(endpoint) => {
                 let revision = ctx

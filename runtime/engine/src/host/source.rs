@@ -24,8 +24,11 @@ impl Host for StageState {
         );
         let commit = self.run.commit_sha.clone();
         let workspace = self.workspace.clone();
-        let done = tokio::task::spawn_blocking(move || checkout(&source, &commit, &workspace))
-            .await
+        let started = std::time::Instant::now();
+        let done =
+            tokio::task::spawn_blocking(move || checkout(&source, &commit, &workspace)).await;
+        self.busy += started.elapsed();
+        let done = done
             .map_err(|e| HostError::Backend(format!("checkout task failed: {e}")))?
             .map_err(|e| HostError::Backend(e.0))?;
         Ok(CheckoutInfo {
