@@ -4,9 +4,13 @@
 //!   the cold-from-cache load time.
 //! - `pipeline`: a 5-stage pipeline of trivial busybox containers run by
 //!   `seamless run`, against a shell script running the same 5 `docker run --rm`.
+//! - `shop`: the full shop pipeline's wall time and the runtime's share per stage.
+//! - `concurrent`: 10 concurrent hello runs against a parallel shell script; peak RSS.
 
+mod concurrent;
 mod pipeline;
 mod plugin;
+mod shop;
 mod stats;
 
 use anyhow::{Result, bail};
@@ -19,11 +23,17 @@ fn main() -> Result<()> {
     match which.as_str() {
         "plugin" => rt.block_on(plugin::run())?,
         "pipeline" => pipeline::run()?,
+        "shop" => shop::run()?,
+        "concurrent" => concurrent::run()?,
         "all" => {
             rt.block_on(plugin::run())?;
             pipeline::run()?;
+            concurrent::run()?;
+            shop::run()?;
         }
-        other => bail!("unknown benchmark '{other}'; use plugin, pipeline or all"),
+        other => {
+            bail!("unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop or all")
+        }
     }
     Ok(())
 }

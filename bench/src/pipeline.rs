@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 5;
 
-fn seamless_bin() -> Result<PathBuf> {
+pub(crate) fn seamless_bin() -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("no exe dir")?;
     let bin = dir.join("seamless");
@@ -20,7 +20,7 @@ fn seamless_bin() -> Result<PathBuf> {
     Ok(bin)
 }
 
-fn timed(cmd: &mut Command) -> Result<Duration> {
+pub(crate) fn timed(cmd: &mut Command) -> Result<Duration> {
     let t = Instant::now();
     let out = cmd.output()?;
     let d = t.elapsed();

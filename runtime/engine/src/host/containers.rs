@@ -107,7 +107,10 @@ impl Host for StageState {
             healthcheck,
             ..Default::default()
         };
-        let handle = self.host.run(api_spec, sink).await?;
+        let started = std::time::Instant::now();
+        let handle = self.host.run(api_spec, sink).await;
+        self.busy += started.elapsed();
+        let handle = handle?;
         let id = handle.id.clone();
         self.live
             .lock()
@@ -137,7 +140,12 @@ impl Host for StageState {
         self.require(&Capability::Containers, "containers.stop")?;
         let handle = self.live.lock().map_err(|_| lock_poisoned())?.remove(&id);
         match handle {
-            Some(h) => Ok(self.host.stop(&h).await?),
+            Some(h) => {
+                let started = std::time::Instant::now();
+                let stopped = self.host.stop(&h).await;
+                self.busy += started.elapsed();
+                Ok(stopped?)
+            }
             None => Err(HostError::NotFound(format!(
                 "container '{id}' of this stage"
             ))),
@@ -147,7 +155,10 @@ impl Host for StageState {
     async fn inspect(&mut self, id: ContainerId) -> Result<ContainerState, HostError> {
         self.require(&Capability::Containers, "containers.inspect")?;
         let handle = self.own_container(&id)?;
-        let state = self.host.inspect(&handle).await?;
+        let started = std::time::Instant::now();
+        let state = self.host.inspect(&handle).await;
+        self.busy += started.elapsed();
+        let state = state?;
         Ok(ContainerState {
             running: state.running,
             exit_code: state
@@ -171,10 +182,13 @@ impl Host for StageState {
         };
         let target = format!("{address}:{port}");
         let connect = tokio::net::TcpStream::connect(target);
-        Ok(matches!(
+        let started = std::time::Instant::now();
+        let answered = matches!(
             tokio::time::timeout(Duration::from_secs(2), connect).await,
             Ok(Ok(_))
-        ))
+        );
+        self.busy += started.elapsed();
+        Ok(answered)
     }
 }
 

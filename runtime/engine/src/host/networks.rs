@@ -24,13 +24,16 @@ impl Host for StageState {
             if hint.is_empty() { "net" } else { &hint },
             self.next_container
         );
+        let started = std::time::Instant::now();
         let handle = self
             .host
             .create_network(NetworkSpec {
                 name: unique,
                 labels: self.labels.clone(),
             })
-            .await?;
+            .await;
+        self.busy += started.elapsed();
+        let handle = handle?;
         self.networks
             .lock()
             .map_err(|_| lock_poisoned())?
@@ -48,6 +51,9 @@ impl Host for StageState {
         if removed.is_none() {
             return Err(HostError::NotFound(format!("network '{id}' of this stage")));
         }
-        Ok(self.host.remove_network(&id).await?)
+        let started = std::time::Instant::now();
+        let removed = self.host.remove_network(&id).await;
+        self.busy += started.elapsed();
+        Ok(removed?)
     }
 }
