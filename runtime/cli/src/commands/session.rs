@@ -78,8 +78,24 @@ where
     outcome
 }
 
-/// Prints how a run ended and gives its exit code: 0 only for success.
+/// Prints how a run ended (with its test counts, if any stage ran tests) and gives
+/// its exit code: 0 only for success.
 pub fn report(outcome: &RunOutcome, data_dir: &std::path::Path) -> ExitCode {
+    if let Ok(store) = Store::open(data_dir)
+        && let Ok(stages) = store.stages(&outcome.run_id)
+    {
+        let counts: Vec<_> = stages.iter().filter_map(|s| s.tests).collect();
+        if !counts.is_empty() {
+            let sum = |f: fn(&seamless_store::TestCounts) -> u32| counts.iter().map(f).sum::<u32>();
+            println!(
+                "seamless: tests: {} passed, {} failed, {} skipped (in {} stage(s))",
+                sum(|c| c.passed),
+                sum(|c| c.failed),
+                sum(|c| c.skipped),
+                counts.len()
+            );
+        }
+    }
     println!(
         "seamless: run {} {} (data: {})",
         outcome.run_id,
