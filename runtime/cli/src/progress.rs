@@ -14,6 +14,8 @@ pub struct Progress {
     verbose: bool,
     live: Option<MultiProgress>,
     bars: HashMap<(String, String), ProgressBar>,
+    /// The run's id before every line, when several runs share the terminal.
+    tag: Option<String>,
 }
 
 impl Progress {
@@ -26,6 +28,18 @@ impl Progress {
             verbose,
             live,
             bars: HashMap::new(),
+            tag: None,
+        }
+    }
+
+    /// Plain lines, prefixed with the run's id, whatever stdout is (for several runs
+    /// followed at once).
+    pub fn plain(verbose: bool) -> Self {
+        Self {
+            verbose,
+            live: None,
+            bars: HashMap::new(),
+            tag: Some(String::new()),
         }
     }
 
@@ -42,6 +56,10 @@ impl Progress {
     }
 
     fn print(&self, line: String) {
+        let line = match &self.tag {
+            Some(tag) if !tag.is_empty() => format!("[{tag}] {line}"),
+            _ => line,
+        };
         match &self.live {
             Some(m) => {
                 let _ = m.println(line);
@@ -53,6 +71,13 @@ impl Progress {
     fn show(&mut self, event: RunEvent) {
         match event {
             RunEvent::Planned { run_id, instances } => {
+                if let Some(tag) = &mut self.tag {
+                    // The tail of a time-ordered id tells runs apart.
+                    *tag = run_id
+                        .get(run_id.len().saturating_sub(8)..)
+                        .unwrap_or(&run_id)
+                        .to_owned();
+                }
                 self.print(format!(
                     "run {run_id}: {} stage instance(s)",
                     instances.len()
@@ -94,7 +119,7 @@ impl Progress {
                             bar.finish_with_message(line);
                         }
                     }
-                    None => println!("{:<32} {line}", label(&service, &stage)),
+                    None => self.print(format!("{:<32} {line}", label(&service, &stage))),
                 }
             }
             RunEvent::Log {

@@ -62,5 +62,11 @@ pub async fn decide(
         "local" => Some(HostChoice::Local),
         _ => Some(HostChoice::Docker),
     };
-    resume_one(&run.id, host, false, data_dir).await
+    resume_one(
+        &run.id,
+        host,
+        crate::progress::Progress::new(false),
+        data_dir,
+    )
+    .await
 }

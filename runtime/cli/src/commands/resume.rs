@@ -1,7 +1,8 @@
 //! `seamless resume`: continue runs whose process died.
 
-use super::session::{Session, follow, report};
+use super::session::{Session, follow_with, report};
 use crate::args::{HostChoice, ResumeArgs};
+use crate::progress::Progress;
 use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,12 +25,14 @@ pub async fn resume(args: ResumeArgs, data_dir: Option<PathBuf>) -> Result<ExitC
         println!("seamless: no unfinished run to resume");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut all_ok = true;
-    for run_id in runs {
+    // Several runs are carried on at once, so one that waits for approval does not
+    // hold the others back; their progress is shown as plain lines.
+    let several = runs.len() > 1;
+    let resumes = runs.iter().map(|run_id| {
         let host = args.host.or_else(|| {
             probe
                 .store
-                .run(&run_id)
+                .run(run_id)
                 .ok()
                 .flatten()
                 .and_then(|r| match r.host.as_str() {
@@ -38,8 +41,22 @@ pub async fn resume(args: ResumeArgs, data_dir: Option<PathBuf>) -> Result<ExitC
                     _ => None,
                 })
         });
-        let code = resume_one(&run_id, host, args.verbose, data_dir.clone()).await?;
-        all_ok &= code == ExitCode::SUCCESS;
+        let progress = if several {
+            Progress::plain(args.verbose)
+        } else {
+            Progress::new(args.verbose)
+        };
+        resume_one(run_id, host, progress, data_dir.clone())
+    });
+    let mut all_ok = true;
+    for result in futures_util::future::join_all(resumes).await {
+        match result {
+            Ok(code) => all_ok &= code == ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                all_ok = false;
+            }
+        }
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
@@ -52,7 +69,7 @@ pub async fn resume(args: ResumeArgs, data_dir: Option<PathBuf>) -> Result<ExitC
 pub async fn resume_one(
     run_id: &str,
     host: Option<HostChoice>,
-    verbose: bool,
+    progress: Progress,
     data_dir: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let session = Session::open(data_dir, host).await?;
@@ -61,6 +78,6 @@ pub async fn resume_one(
         session.host.name()
     );
     let scheduler = session.scheduler();
-    let outcome = follow(verbose, |tx, cancel| scheduler.resume(run_id, tx, cancel)).await?;
+    let outcome = follow_with(progress, |tx, cancel| scheduler.resume(run_id, tx, cancel)).await?;
     Ok(report(&outcome, &session.data_dir))
 }

@@ -62,8 +62,17 @@ where
     F: FnOnce(UnboundedSender<RunEvent>, CancellationToken) -> Fut,
     Fut: Future<Output = Result<RunOutcome, SchedulerError>>,
 {
+    follow_with(Progress::new(verbose), start).await
+}
+
+/// [`follow`] with a chosen way of showing progress.
+pub async fn follow_with<F, Fut>(progress: Progress, start: F) -> Result<RunOutcome, SchedulerError>
+where
+    F: FnOnce(UnboundedSender<RunEvent>, CancellationToken) -> Fut,
+    Fut: Future<Output = Result<RunOutcome, SchedulerError>>,
+{
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let progress = tokio::spawn(Progress::new(verbose).follow(rx));
+    let progress = tokio::spawn(progress.follow(rx));
     let cancel = CancellationToken::new();
     let on_signal = cancel.clone();
     let signals = tokio::spawn(async move {
