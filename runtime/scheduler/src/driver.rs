@@ -216,6 +216,7 @@ impl Driver<'_> {
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut ticks: u32 = 0;
+        let mut shown_status: Option<RunStatus> = None;
 
         loop {
             if !cancelled {
@@ -242,7 +243,10 @@ impl Driver<'_> {
             } else {
                 status_now
             };
-            self.store.set_run_status(&self.shared.run_id, shown)?;
+            if shown_status != Some(shown) {
+                self.store.set_run_status(&self.shared.run_id, shown)?;
+                shown_status = Some(shown);
+            }
             tokio::select! {
                 joined = tasks.join_next(), if !tasks.is_empty() => {
                     let Some(joined) = joined else { continue };
