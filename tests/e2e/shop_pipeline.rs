@@ -603,19 +603,23 @@ fn unit_tests_in(s: &Scratch, service: &str) -> u32 {
     u32::try_from(n).unwrap()
 }
 
-/// The stage names of the default pipeline a push runs, per service.
-const PUSH_STAGES: [&str; 7] = [
+/// The stage names of the shop's pipeline a push runs, per service.
+const PUSH_STAGES: [&str; 6] = [
     "code-quality",
     "unit-test",
     "build",
-    "integration-test",
     "deploy-staging",
     "approval",
     "deploy-production",
 ];
 
-/// The stage names a pull request runs, per service (up to integration-test).
-const PULL_REQUEST_STAGES: [&str; 4] = ["code-quality", "unit-test", "build", "integration-test"];
+/// The stage names a pull request runs, per service (up to the build that the
+/// integration test needs).
+const PULL_REQUEST_STAGES: [&str; 3] = ["code-quality", "unit-test", "build"];
+
+/// The shop's stages that run once per run (the integration test covers every
+/// service at once).
+const RUN_STAGES: [&str; 3] = ["prepare", "integration-test", "notify"];
 
 /// Containers and networks still labelled with `run_id`.
 fn leftovers_of_run(run_id: &str) -> String {
@@ -640,7 +644,7 @@ fn shop_push_builds_tests_and_deploys_every_service_to_production() {
     // Every stage of every service ran, and succeeded.
     assert_eq!(
         instances(s, &id),
-        expected_instances(&SERVICES, &PUSH_STAGES, &["prepare", "notify"]),
+        expected_instances(&SERVICES, &PUSH_STAGES, &RUN_STAGES),
         "{}",
         table(s, &id)
     );
@@ -763,14 +767,14 @@ fn shop_failing_integration_test_fails_the_run_and_leaves_nothing_behind() {
     let run = run_on_docker(s, &["--trigger", "pull-request"]);
     let id = run.run_id();
     assert_eq!(run.code, 1, "{}\n{}", run.all(), table(s, &id));
+    // The one, run-scoped integration test failed, with its test counts.
+    let it = stage(s, &id, "", "integration-test");
+    assert_eq!(it.status.as_str(), "failure", "{}", table(s, &id));
+    let err = it.error.unwrap_or_default();
+    assert!(err.contains("test service `tests`"), "{err}");
+    let counts = it.tests.expect("the JUnit report's counts are kept");
+    assert_eq!(counts.failed, 1, "{counts:?}");
     for svc in SERVICES {
-        let it = stage(s, &id, svc, "integration-test");
-        assert_eq!(it.status.as_str(), "failure", "{}", table(s, &id));
-        let err = it.error.unwrap_or_default();
-        assert!(
-            err.contains("test service `tests` exited with code 1"),
-            "{svc}: {err}"
-        );
         // What ran before it passed.
         for before in ["code-quality", "unit-test", "build"] {
             assert_eq!(
@@ -800,7 +804,7 @@ fn shop_pull_request_stops_after_the_integration_test_and_deploys_nothing() {
     assert_eq!(run.code, 0, "{}\n{}", run.all(), table(s, &id));
     assert_eq!(
         instances(s, &id),
-        expected_instances(&SERVICES, &PULL_REQUEST_STAGES, &["prepare", "notify"]),
+        expected_instances(&SERVICES, &PULL_REQUEST_STAGES, &RUN_STAGES),
         "{}",
         table(s, &id)
     );

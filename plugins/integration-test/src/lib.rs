@@ -50,15 +50,34 @@ impl Stage for IntegrationTest {
             .service
             .clone()
             .unwrap_or_else(|| info.service.name.clone());
-        let image = match paths::single_input_ending(&ctx.inputs, ".image") {
-            Ok(Some((_, image))) => image.to_owned(),
-            Ok(None) => {
-                return Err(StageError::invalid_config(format!(
-                    "stage `{}` has no image to test: no input ends in `.image`; make it need the build stage (`needs = [\"build\"]`)",
-                    ctx.stage
-                )));
+        // Once per run (`scope = "run"`), every service's build is an input named
+        // `<service>.<stage>.image`, and each replaces that Compose service's build;
+        // once per service, the single `<stage>.image` input is the image under test.
+        let run_scoped = info.service.name.is_empty();
+        let built = built_images(&ctx.inputs);
+        let image = if run_scoped {
+            match built.get(&under_test) {
+                Some(image) => image.clone(),
+                None => {
+                    return Err(StageError::invalid_config(format!(
+                        "stage `{}` runs once per run but has no built image of `{under_test}`; \
+                         set `service = \"<the Compose service under test>\"` under [stage.with] \
+                         and make the stage need the build stage",
+                        ctx.stage
+                    )));
+                }
             }
-            Err(e) => return Err(StageError::invalid_config(e)),
+        } else {
+            match paths::single_input_ending(&ctx.inputs, ".image") {
+                Ok(Some((_, image))) => image.to_owned(),
+                Ok(None) => {
+                    return Err(StageError::invalid_config(format!(
+                        "stage `{}` has no image to test: no input ends in `.image`; make it need the build stage (`needs = [\"build\"]`)",
+                        ctx.stage
+                    )));
+                }
+                Err(e) => return Err(StageError::invalid_config(e)),
+            }
         };
         let Some((compose_dir, yaml)) = read_compose(&settings, &info.service.path)? else {
             // The default pipeline has this stage for every service; a service without
@@ -79,7 +98,7 @@ impl Stage for IntegrationTest {
         for warning in &plan.warnings {
             log::warn(warning);
         }
-        let images = images_for(&plan, &image, &info)?;
+        let images = images_for(&plan, &image, &built, &info)?;
         let report = settings
             .junit
             .as_deref()
@@ -158,11 +177,25 @@ fn read_compose(
     )))
 }
 
-/// The image of every planned service: the image under test, a built one, or the
-/// Compose file's.
+/// Images this run built, by service: inputs named `<service>.<stage>.image` (what a
+/// run-scoped stage sees of each service's build).
+fn built_images(inputs: &[seamless_sdk::KeyValue]) -> HashMap<String, String> {
+    inputs
+        .iter()
+        .filter_map(|kv| {
+            let mut parts = kv.key.splitn(3, '.');
+            let (service, _stage, key) = (parts.next()?, parts.next()?, parts.next()?);
+            (key == "image").then(|| (service.to_string(), kv.value.clone()))
+        })
+        .collect()
+}
+
+/// The image of every planned service: the image under test, this run's build of
+/// it, a build from the Compose file, or the Compose file's image.
 fn images_for(
     plan: &Plan,
     under_test: &str,
+    built: &HashMap<String, String>,
     info: &Info,
 ) -> Result<HashMap<String, String>, StageError> {
     let mut images = HashMap::new();
@@ -170,6 +203,10 @@ fn images_for(
         let image = match &s.source {
             ImageSource::UnderTest => under_test.to_owned(),
             ImageSource::Image(image) => image.clone(),
+            ImageSource::Build { .. } if built.contains_key(&s.name) => {
+                log::info(&format!("using this run's build of {}", s.name));
+                built[&s.name].clone()
+            }
             ImageSource::Build {
                 context,
                 dockerfile,

@@ -91,9 +91,12 @@ fn url<'a>(ctx: &'a Context, key: &str) -> Result<Option<&'a str>, StageError> {
 fn post(url: &str, payload: &Value) -> Result<(), String> {
     let origin = message::origin(url).unwrap_or(url);
     let fail = |why: String| format!("notifying {origin} failed: {why}");
+    let body = payload.to_string();
+    // A fixed body with its length: simple receivers read Content-Length, not chunks.
     let request = Request::post(url)
         .header("content-type", "application/json")
-        .body(payload.to_string())
+        .header("content-length", body.len().to_string())
+        .body(body)
         .map_err(|e| fail(e.to_string()))?;
     let mut client = Client::new();
     client.set_connect_timeout(TIMEOUT);

@@ -54,6 +54,15 @@ impl Capability {
         }
     }
 
+    /// The capability as messages name it: `'containers'`, `secret 'TOKEN'`,
+    /// `http '127.0.0.1:9'`.
+    pub fn described(&self) -> String {
+        match self {
+            Capability::Secret(_) | Capability::Deploy(_) | Capability::Http(_) => self.to_string(),
+            _ => format!("'{self}'"),
+        }
+    }
+
     /// Whether a manifest that declares `self` covers a call that needs `needed`
     /// (`deploy("*")` and `http("*")` cover every environment or host).
     pub fn covers(&self, needed: &Capability) -> bool {
@@ -133,19 +142,22 @@ impl CapabilityPolicy {
         if !self.declared.iter().any(|d| d.covers(cap)) {
             return Err(CapabilityDenied {
                 message: format!(
-                    "plugin '{}' (stage '{}') called {call}, which needs capability '{cap}', \
+                    "plugin '{}' (stage '{}') called {call}, which needs capability {}, \
                      but its manifest does not declare it; the plugin must list it in describe()",
-                    self.plugin, self.stage
+                    self.plugin,
+                    self.stage,
+                    cap.described()
                 ),
             });
         }
         if !cap.is_granted(&self.grants) {
             return Err(CapabilityDenied {
                 message: format!(
-                    "plugin '{}' (stage '{}') called {call}, which needs capability '{cap}', \
+                    "plugin '{}' (stage '{}') called {call}, which needs capability {}, \
                      not granted: {}",
                     self.plugin,
                     self.stage,
+                    cap.described(),
                     self.origin.grant_hint(&self.stage, &cap.grant_line())
                 ),
             });

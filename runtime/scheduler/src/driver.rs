@@ -139,21 +139,34 @@ impl Driver<'_> {
         });
     }
 
-    /// Outputs of every instance `i` transitively needs, keyed `<stage>.<key>`.
+    /// Outputs of every instance `i` transitively needs. A service's instance sees
+    /// those of its own service and of run-scoped stages, keyed `<stage>.<key>`; a
+    /// run-scoped instance sees every service's, keyed `<service>.<stage>.<key>`.
     fn inputs(&self, i: usize) -> BTreeMap<String, String> {
         let plan = &self.shared.request.plan;
+        let me = &plan.instances[i];
         let mut seen = BTreeSet::new();
-        let mut pending: Vec<usize> = plan.instances[i].needs.clone();
+        let mut pending: Vec<usize> = me.needs.clone();
         while let Some(d) = pending.pop() {
             if seen.insert(d) {
                 pending.extend(plan.instances[d].needs.iter().copied());
             }
         }
         let mut inputs = self.shared.request.extra_inputs.clone();
-        // Nearer stages win over farther ones: insert from the farthest (smallest index).
         for d in seen {
+            let from = &plan.instances[d];
+            let prefix = if from.service.is_empty() {
+                from.stage.clone()
+            } else if me.service.is_empty() {
+                format!("{}.{}", from.service, from.stage)
+            } else if from.service == me.service {
+                from.stage.clone()
+            } else {
+                // Another service's outputs, reached through a run-scoped stage.
+                continue;
+            };
             for (k, v) in &self.progress.outputs[d] {
-                inputs.insert(format!("{}.{k}", plan.instances[d].stage), v.clone());
+                inputs.insert(format!("{prefix}.{k}"), v.clone());
             }
         }
         if plan.instances[i].when == When::RunStart {

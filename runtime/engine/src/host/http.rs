@@ -33,8 +33,8 @@ impl HttpGuard {
         self.denied.lock().ok().and_then(|d| d.clone())
     }
 
-    fn check(&self, authority: &str, url: &str) -> Result<(), CapabilityDenied> {
-        let call = format!("wasi:http/outgoing-handler.handle (POST or GET {url})");
+    fn check(&self, authority: &str, request: &str) -> Result<(), CapabilityDenied> {
+        let call = format!("wasi:http/outgoing-handler.handle ({request})");
         self.policy
             .check(&Capability::Http(authority.to_string()), &call)
             .inspect_err(|denied| {
@@ -80,7 +80,10 @@ impl WasiHttpHooks for HttpGuard {
             authority,
             request.uri().path()
         );
-        if self.check(&authority, &shown).is_err() {
+        if self
+            .check(&authority, &format!("{} {shown}", request.method()))
+            .is_err()
+        {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         self.log.write(
