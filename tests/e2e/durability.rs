@@ -514,6 +514,20 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body.to_owned()))
 }
 
+/// The stages that a `retry` transition put back to idle, in order.
+fn retried_stages(store: &Store, id: &str) -> Vec<String> {
+    store
+        .events(id)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "retry")
+        .map(|e| {
+            assert_eq!((e.from.as_str(), e.to.as_str()), ("in-progress", "idle"));
+            e.stage
+        })
+        .collect()
+}
+
 fn status_of(stages: &[StageRecord], stage: &str) -> StageStatus {
     stages
         .iter()
@@ -563,17 +577,7 @@ fn run_killed_during_a_container_stage_resumes_and_reruns_only_that_stage() {
     assert_eq!(f.stage(&id, "unit-test").attempts, 2, "{}", f.describe(&id));
     assert_eq!(f.stage(&id, "build").attempts, 1);
     assert_eq!(f.stage(&id, "deploy").attempts, 1);
-    let retries: Vec<_> = f
-        .store()
-        .events(&id)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.event == "retry")
-        .collect();
-    assert_eq!(retries.len(), 1, "{retries:?}");
-    assert_eq!(retries[0].stage, "unit-test");
-    assert_eq!(retries[0].from, "in-progress");
-    assert_eq!(retries[0].to, "idle");
+    assert_eq!(retried_stages(&f.store(), &id), ["unit-test"]);
     // The interrupted attempt's container is gone, and so is every other one.
     for c in &before {
         assert!(
@@ -626,6 +630,7 @@ fn run_killed_during_a_deploy_resumes_without_deploying_twice() {
     }
     assert_eq!(f.stage(&id, "build").attempts, 1);
     assert_eq!(f.stage(&id, "deploy").attempts, 2, "{}", f.describe(&id));
+    assert_eq!(retried_stages(&store, &id), ["deploy"]);
 
     let revisions = store.revisions(&f.service, &f.env).unwrap();
     let ok: Vec<_> = revisions
@@ -725,6 +730,7 @@ fn run_killed_while_awaiting_approval_keeps_waiting_after_resume() {
     assert_eq!(f.stage(&id, "build").attempts, 1, "build was rerun");
     assert_eq!(f.stage(&id, "unit-test").attempts, 1, "unit-test was rerun");
     assert_eq!(f.stage(&id, "deploy").attempts, 1);
+    assert!(retried_stages(&f.store(), &id).is_empty());
     let gate = f.stage(&id, "approval");
     assert!(
         gate.summary.as_deref().unwrap_or("").contains("tester"),
@@ -762,7 +768,7 @@ fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
     let took = started.elapsed();
     assert_eq!(ended.code, 1, "{}", ended.all());
     assert!(
-        took < Duration::from_secs(30),
+        took < Duration::from_secs(20),
         "cancelling took {}s",
         took.as_secs()
     );

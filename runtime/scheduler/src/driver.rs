@@ -233,6 +233,9 @@ impl Driver<'_> {
 
         loop {
             if !cancelled {
+                // Decisions first, so what a passed gate lets through starts in this
+                // same pass instead of the loop ending with it still idle.
+                self.decide_approvals()?;
                 self.start_ready(
                     &mut tasks,
                     &mut task_index,
@@ -240,7 +243,6 @@ impl Driver<'_> {
                     &mut retry_at,
                     max_parallel,
                 )?;
-                self.decide_approvals()?;
             }
             let awaiting = self
                 .progress
@@ -280,8 +282,11 @@ impl Driver<'_> {
                 }
                 _ = ticker.tick() => {
                     ticks = ticks.wrapping_add(1);
-                    if ticks.is_multiple_of(BEAT_EVERY) {
-                        self.store.heartbeat(&self.shared.run_id)?;
+                    if ticks.is_multiple_of(BEAT_EVERY) && !self.store.heartbeat(&self.shared.run_id)? {
+                        // Another process claimed the run: it carries it on; stop here.
+                        tracing::error!(run = %self.shared.run_id, "another process took this run over; stopping");
+                        tasks.abort_all();
+                        return Err(SchedulerError::TakenOver(self.shared.run_id.clone()));
                     }
                     if !cancelled && self.store.cancel_requested(&self.shared.run_id)? {
                         cancel.cancel();

@@ -38,6 +38,10 @@ pub enum SchedulerError {
     /// The run cannot be resumed; the message says why.
     #[error("{0}")]
     Resume(String),
+    /// Another process claimed the run while this one carried it out (this one had
+    /// stopped beating); the other process carries it on.
+    #[error("run '{0}' was taken over by another process, which carries it on")]
+    TakenOver(String),
 }
 
 /// Runs plans on one engine, store and container host.
@@ -329,13 +333,26 @@ impl Scheduler {
             progress,
         };
         let result = driver.drive(cancel).await;
+        if let Err(SchedulerError::TakenOver(_)) = &result {
+            // The run is someone else's now: touch nothing of it.
+            drop(driver);
+            drop(shared);
+            writer.finish();
+            return result.map(|status| RunOutcome { run_id, status });
+        }
         // Whatever happened, no container or network of this run outlives it.
         self.sweep(&run_id).await;
         drop(driver);
         drop(shared);
         writer.finish();
         let final_status = result?;
-        self.store.finish_run(&run_id, final_status)?;
+        if final_status.is_terminal() {
+            self.store.finish_run(&run_id, final_status)?;
+        } else {
+            // Never expected: the loop ends only when every instance has ended. Leave
+            // the run unfinished so that `seamless resume` can carry it on.
+            tracing::error!(run = %run_id, status = %final_status, "the run stopped before it ended");
+        }
         self.store.release_run(&run_id)?;
         let _ = events.send(RunEvent::Finished {
             status: final_status,

@@ -62,13 +62,15 @@ impl Store {
         Ok(true)
     }
 
-    /// Records that the owner of a run is alive.
-    pub fn heartbeat(&self, run_id: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1",
-            params![run_id, now_ms()],
+    /// Records that this process, the owner of a run, is alive. Returns `false` when
+    /// the run has another owner now (this process lost it, for example after going
+    /// quiet for longer than [`STALE_AFTER_MS`]).
+    pub fn heartbeat(&self, run_id: &str) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND owner_pid = ?3",
+            params![run_id, now_ms(), i64::from(std::process::id())],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Gives up ownership of a run.
