@@ -14,4 +14,5 @@
 pub mod config;
 pub mod deploy;
 pub mod plan;
+pub mod report;
 pub mod state;

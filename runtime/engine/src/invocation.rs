@@ -127,16 +127,7 @@ pub struct Invocation {
     pub deploy: Option<DeployContext>,
 }
 
-/// Test counts a stage reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TestCounts {
-    /// Passed tests.
-    pub passed: u32,
-    /// Failed tests.
-    pub failed: u32,
-    /// Skipped tests.
-    pub skipped: u32,
-}
+pub use seamless_core::report::TestCounts;
 
 /// How a stage invocation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use seamless_core::config::{PluginRef, Stage, When};
 use seamless_core::state::{RunStatus, StageEvent, StageStatus, run_status};
 use seamless_engine::{Masker, PluginEngine, StageFailure, StageReport};
 use seamless_host_api::ContainerHost;
-use seamless_store::{NewLogLine, StageKey, Store, TestCounts};
+use seamless_store::{NewLogLine, StageKey, Store};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -476,14 +476,7 @@ impl Driver<'_> {
         }
         self.store.put_outputs(&key, &report.outputs)?;
         if let Some(t) = report.tests {
-            self.store.set_tests(
-                &key,
-                TestCounts {
-                    passed: t.passed,
-                    failed: t.failed,
-                    skipped: t.skipped,
-                },
-            )?;
+            self.store.set_tests(&key, t)?;
         }
         self.progress.outputs[i] = report.outputs;
         match report.result {

@@ -131,16 +131,7 @@ pub struct LogRecord {
     pub line: String,
 }
 
-/// Test counts of a stage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TestCounts {
-    /// Passed tests.
-    pub passed: u32,
-    /// Failed tests.
-    pub failed: u32,
-    /// Skipped tests.
-    pub skipped: u32,
-}
+pub use seamless_core::report::TestCounts;
 
 /// A person's decision on a run that waits for approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
