@@ -1,5 +1,5 @@
-//! Deploys on Docker: a health-checked switch-over that never drops a request, the
-//! approval gate (approve, reject, restart, expiry) and rollback.
+//! Deploys on Docker: an unhealthy version abandoned while the old one answers every
+//! request, the approval gate (approve, reject, restart, expiry) and rollback.
 //!
 //! Each test deploys its own busybox-httpd service to its own environment and public
 //! port from a scratch git repository; a guard removes what it deployed and built.
@@ -51,7 +51,11 @@ impl Deploy {
         };
         git(d.s.path(), &["init", "-q", "-b", "main"]);
         let cmd = r#"CMD ["httpd", "-f", "-p", "8000", "-h", "/www"]"#;
-        let dockerfile = format!("FROM seamless/busybox\nCOPY www /www\n{cmd}\n");
+        // The label makes every layer this test's own: another test removing its
+        // images never deletes a cached layer this test's build is using.
+        let service = &d.service;
+        let dockerfile =
+            format!("FROM seamless/busybox\nLABEL test={service}\nCOPY www /www\n{cmd}\n");
         d.s.write("Dockerfile", &dockerfile);
         d.configure("");
         d
@@ -285,7 +289,7 @@ fn get(port: u16, path: &str) -> Answer {
     let fetch = || -> std::io::Result<String> {
         let addr = ([127, 0, 0, 1], port).into();
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
         let mut answer = String::new();
         stream.read_to_string(&mut answer)?;
@@ -441,6 +445,7 @@ fn a_waiting_approval_survives_the_death_of_its_process() {
     // Nobody carries the run on now, so `approve` resumes it in the foreground.
     let approve = d.cli(&["approve", &id, "--by", "tester"]);
     assert_eq!(approve.code, 0, "{}", approve.all());
+    assert_says(&approve.stdout, &[&format!("resuming run {id}")]);
     assert_eq!(d.run_status(&id), RunStatus::Success);
     assert_eq!(d.version(), ok("v1"));
     for stage in d.s.stages(&id) {
