@@ -84,7 +84,7 @@ impl DockerHost {
         })
     }
 
-    /// Uses `image` (which must provide `socat`) for deploy proxies instead of
+    /// Uses `image` (which must provide `python3`) for deploy proxies instead of
     /// [`DEFAULT_PROXY_IMAGE`].
     pub fn with_proxy_image(mut self, image: impl Into<String>) -> DockerHost {
         self.deployer.set_proxy_image(image.into());

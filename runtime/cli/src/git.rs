@@ -3,10 +3,51 @@
 use std::path::Path;
 use std::process::Command;
 
-/// The checked-out commit of the repository at `dir` (40 hex digits). Outside a git
+/// The checked-out commit of the repository at `dir` (40 hex digits), with
+/// `-dirty-<digest>` when the work tree has uncommitted changes (a run copies the work
+/// tree, so its images must not carry the clean commit's name). Outside a git
 /// repository, `local-` plus a digest of the directory listing and modification
 /// times, so an image tag still changes when the files do.
 pub fn commit_sha(dir: &Path) -> String {
+    let head = clean_commit(dir);
+    match (head, dirty_digest(dir)) {
+        (Some(sha), Some(digest)) => format!("{sha}-dirty-{digest:08x}"),
+        (Some(sha), None) => sha,
+        (None, _) => format!("local-{:016x}", listing_digest(dir)),
+    }
+}
+
+/// A digest of the uncommitted changes of the work tree at `dir`, if it has any.
+fn dirty_digest(dir: &Path) -> Option<u32> {
+    use std::hash::{Hash, Hasher};
+    let status = git(
+        Some(dir),
+        &["status", "--porcelain", "--untracked-files=all", "."],
+    )
+    .ok()?;
+    if status.is_empty() {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    git(Some(dir), &["diff", "HEAD", "--", "."])
+        .ok()?
+        .hash(&mut h);
+    let untracked = git(
+        Some(dir),
+        &["ls-files", "--others", "--exclude-standard", "."],
+    )
+    .ok()?;
+    for file in untracked.lines() {
+        file.hash(&mut h);
+        if let Ok(bytes) = std::fs::read(dir.join(file)) {
+            bytes.hash(&mut h);
+        }
+    }
+    Some(h.finish() as u32)
+}
+
+/// The checked-out commit of the repository at `dir`, if it is one.
+fn clean_commit(dir: &Path) -> Option<String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -17,10 +58,10 @@ pub fn commit_sha(dir: &Path) -> String {
     {
         let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return sha;
+            return Some(sha);
         }
     }
-    format!("local-{:016x}", listing_digest(dir))
+    None
 }
 
 /// Runs git with `args` (in `dir` if given) and returns its trimmed output.

@@ -5,9 +5,9 @@
 //!   [`LABEL_DEPLOY_SERVICE`](seamless_host_api::LABEL_DEPLOY_SERVICE) and
 //!   [`LABEL_DEPLOY_ENV`](seamless_host_api::LABEL_DEPLOY_ENV);
 //! - a long-lived proxy container `seamless-<service>-<env>-proxy` on that network. It
-//!   publishes `bind_ip:public_port` and runs
-//!   `socat TCP-LISTEN:<port>,fork,reuseaddr TCP:live-<service>:<port>`; socat resolves
-//!   `live-<service>` through Docker's DNS for every connection;
+//!   publishes `bind_ip:public_port` and runs `proxy.py`, which resolves
+//!   `live-<service>` through Docker's DNS for every connection and retries a failed
+//!   backend connection on a fresh resolution (see `proxy.rs`);
 //! - the serving containers, on that network under the alias `live-<service>`.
 //!
 //! A deploy goes:
@@ -36,7 +36,7 @@ use bollard::Docker;
 use seamless_host_api::{Candidate, CandidateSpec, DeployHost, HostError, LogSink, Serving};
 use std::time::Duration;
 
-/// The proxy image used unless another is chosen: Debian with socat, built by
+/// The proxy image used unless another is chosen: Debian with python3, built by
 /// `scripts/base-images.sh`.
 pub const DEFAULT_PROXY_IMAGE: &str = "seamless/debian";
 
@@ -57,7 +57,7 @@ impl DockerDeployer {
         }
     }
 
-    /// The image proxies run; it must provide `socat`.
+    /// The image proxies run; it must provide `python3` (3.7 or newer).
     pub fn proxy_image(&self) -> &str {
         &self.proxy_image
     }

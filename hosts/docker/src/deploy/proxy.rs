@@ -1,9 +1,13 @@
 //! The proxy container that owns an environment's public port.
 //!
-//! It runs `socat TCP-LISTEN:<port>,fork,reuseaddr TCP:live-<service>:<port>`:
-//! each accepted connection forks a child that resolves `live-<service>` afresh
-//! through Docker's DNS, so connecting and disconnecting containers under that alias
-//! switches traffic without touching the proxy.
+//! It runs `proxy.py` (Python's asyncio, in the `seamless/debian` image): each accepted
+//! connection resolves `live-<service>` afresh through Docker's DNS, so connecting and
+//! disconnecting containers under that alias switches traffic without touching the
+//! proxy. A backend connection that fails is retried at once on a fresh resolution.
+//! That is why it is not `socat`, which was the first choice: socat resolves once per
+//! connection and, when the address it got had just left the network (an old replica
+//! being retired) or the first SYN to a replica that had just joined was lost, the
+//! request stalled for a second or five and sometimes failed.
 
 use super::names::{LABEL_DEPLOY_ROLE, LABEL_PROXY_SPEC, Target};
 use super::probe;
@@ -17,8 +21,10 @@ use std::time::Duration;
 
 /// How long a new proxy may take to forward its first request.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
-/// How long socat waits for a backend connection before giving up on it.
-const CONNECT_TIMEOUT_SECS: u32 = 5;
+/// The proxy program, run with `python3 -c`.
+const PROXY_PY: &str = include_str!("proxy.py");
+/// Changes when `proxy.py` changes, so running proxies get replaced.
+const PROXY_VERSION: &str = "py2";
 
 /// Makes sure the proxy of `target` runs with `image` and publishes
 /// `bind_ip:public_port`, forwarding to `container_port` on the deploy network. A proxy
@@ -54,12 +60,13 @@ pub(crate) async fn ensure(
     let proxy = ContainerSpec {
         image: image_ref.to_string(),
         command: vec![
-            "socat".to_string(),
-            format!("TCP-LISTEN:{port},fork,reuseaddr"),
-            format!(
-                "TCP:{}:{port},connect-timeout={CONNECT_TIMEOUT_SECS}",
-                target.alias()
-            ),
+            "python3".to_string(),
+            "-u".to_string(),
+            "-c".to_string(),
+            PROXY_PY.to_string(),
+            port.to_string(),
+            target.alias(),
+            port.to_string(),
         ],
         labels,
         network: Some(NetworkAttachment {
@@ -98,7 +105,7 @@ pub(crate) fn reachable_host(bind_ip: &str) -> &str {
 /// What the proxy was created for, kept as a label to notice a change.
 fn spec_label(image_ref: &str, spec: &CandidateSpec, target: &Target) -> String {
     format!(
-        "{image_ref} {}:{} -> {}:{}",
+        "{PROXY_VERSION} {image_ref} {}:{} -> {}:{}",
         spec.bind_ip,
         spec.public_port,
         target.alias(),
@@ -117,7 +124,7 @@ async fn ensure_image(docker: &bollard::Docker, image_ref: &str) -> Result<(), H
         .map_err(|err| HostError::Backend {
             backend: BACKEND,
             message: format!(
-                "the deploy proxy needs image '{image_ref}' (with socat): {err}; build it with scripts/base-images.sh or choose another proxy image"
+                "the deploy proxy needs image '{image_ref}' (with python3): {err}; build it with scripts/base-images.sh or choose another proxy image"
             ),
         })
 }
