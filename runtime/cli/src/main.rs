@@ -31,9 +31,11 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::dispatch(cli)) {
         Ok(code) => code,
+        // 2 is kept for an invalid seamless.toml (the commands return it themselves);
+        // any other error of the command line is 1.
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::FAILURE
         }
     }
 }
