@@ -13,6 +13,7 @@ mod durability;
 mod hello_pipeline;
 mod parallelism;
 mod python_plugin;
+mod retries_and_sources;
 mod sandbox_limits;
 mod secrets_and_grants;
 mod shop_pipeline;
