@@ -101,7 +101,10 @@ pub fn run() -> Result<()> {
         entry.1 += wall_ms;
         entry.2 += own_ms;
     }
-    println!("shop: full pipeline (3 services, 23 stage instances), second run");
+    let instances = seamless_store::Store::open(data.path())?
+        .stages(&run_id)?
+        .len();
+    println!("shop: full pipeline (3 services, {instances} stage instances), second run");
     println!("  wall time: {:.1} s", wall.as_secs_f64());
     println!("  stage                attempts  mean wall ms  mean runtime ms");
     for (stage, (n, wall_ms, own_ms)) in &by_stage {

@@ -3,6 +3,12 @@
 //! Every stage transition goes through [`seamless_core::state::apply`] inside a
 //! transaction, and is committed before the caller starts the side effect it
 //! announces.
+//!
+//! Several processes may share one database (runs started side by side, `seamless
+//! approve` beside a waiting run). Every transaction that writes is `BEGIN IMMEDIATE`:
+//! it takes the write lock first and waits for it (busy timeout), because a deferred
+//! transaction that read first and then writes gets `SQLITE_BUSY` at once in WAL mode
+//! when another process wrote in between.
 
 mod approvals;
 mod error;

@@ -4,7 +4,7 @@
 //! A run whose owner is gone (the PID no longer exists, or the heartbeat is older than
 //! [`STALE_AFTER_MS`]) can be claimed by `seamless resume`.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use seamless_core::state::RunStatus;
 
 use crate::error::StoreError;
@@ -35,7 +35,7 @@ impl Store {
     /// it. Returns whether the claim succeeded.
     pub fn claim_run(&self, run_id: &str, pid: u32) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let row: Option<(String, Option<i64>, Option<i64>)> = tx
             .query_row(
                 "SELECT status, owner_pid, heartbeat_at FROM runs WHERE id = ?1",

@@ -6,7 +6,7 @@ use crate::records::{
     EventRecord, LogRecord, NewLogLine, NewRun, RunRecord, StageKey, StageRecord, TestCounts,
 };
 use crate::run_rows::{RUN_COLUMNS, RawRun, run_row};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use seamless_core::state::{RunStatus, StageEvent, StageStatus, apply};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,7 +44,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| conn.pragma_update(None, "synchronous", "NORMAL"))
             .and_then(|()| conn.pragma_update(None, "foreign_keys", "ON"))
-            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(5)))
+            .and_then(|()| conn.busy_timeout(std::time::Duration::from_secs(30)))
             .map_err(|e| open_err(e.to_string()))?;
         migrate(&mut conn).map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
@@ -62,7 +62,7 @@ impl Store {
     /// Creates a run and its stage instances, all `idle`, in one transaction.
     pub fn create_run(&self, run: &NewRun, stages: &[(String, String)]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO runs (id, pipeline, trigger, commit_sha, workspace, host, status, created_at,
                                branch, request, owner_pid, heartbeat_at)
@@ -95,7 +95,7 @@ impl Store {
     /// transition. Returns the new status. Committed before it returns.
     pub fn transition(&self, key: &StageKey, event: StageEvent) -> Result<StageStatus, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: Option<String> = tx
             .query_row(
                 "SELECT status FROM stages WHERE run_id = ?1 AND service = ?2 AND stage = ?3",
@@ -169,7 +169,7 @@ impl Store {
         outputs: &BTreeMap<String, String>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (k, v) in outputs {
             tx.execute(
                 "INSERT OR REPLACE INTO outputs (run_id, service, stage, key, value) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -195,7 +195,7 @@ impl Store {
     /// Appends log lines in one transaction.
     pub fn append_logs(&self, lines: &[NewLogLine]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO logs (run_id, service, stage, source, line, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -211,3 +211,44 @@ fn attempts_and_test_counts_are_recorded_per_stage() {
     assert_eq!(stage.attempts, 2);
     assert_eq!(stage.tests, Some(counts));
 }
+
+#[test]
+fn processes_sharing_the_database_do_not_get_busy_errors() {
+    // Each thread opens its own connection, as separate `seamless` processes do, and
+    // reads-then-writes (a transition) while the others write.
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path()).unwrap();
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let store = Store::open(&path).unwrap();
+                for n in 0..20 {
+                    let id = format!("r{t}-{n}");
+                    store
+                        .create_run(&new_run(&id, "push", None), &stages("web"))
+                        .unwrap();
+                    let key = StageKey {
+                        run_id: id.clone(),
+                        service: "web".into(),
+                        stage: "build".into(),
+                    };
+                    store.transition(&key, StageEvent::Start).unwrap();
+                    store.transition(&key, StageEvent::Succeed).unwrap();
+                    store.finish_run(&id, RunStatus::Success).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let all = Store::open(dir.path())
+        .unwrap()
+        .list_runs(&RunFilter {
+            limit: 1000,
+            ..RunFilter::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 120);
+}
