@@ -5,18 +5,17 @@
 //! Every status change goes through the store (and so through the core's state
 //! machine) before the side effect it announces.
 
-use crate::approval::{Decision, check_decision};
 use crate::events::RunEvent;
 use crate::invocation::{build, invoke};
 use crate::plugins::{PluginMap, label};
 use crate::request::RunRequest;
 use crate::run::SchedulerError;
-use seamless_core::config::{PluginRef, Stage, When};
+use seamless_core::config::{PluginRef, Stage};
 use seamless_core::state::{RunStatus, StageEvent, StageStatus, run_status};
 use seamless_engine::{Masker, PluginEngine, StageFailure, StageReport};
 use seamless_host_api::ContainerHost;
 use seamless_store::{NewLogLine, StageKey, Store};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,7 +73,7 @@ pub(crate) struct Driver<'a> {
 }
 
 impl Driver<'_> {
-    fn stage(&self, i: usize) -> Result<&Stage, SchedulerError> {
+    pub(crate) fn stage(&self, i: usize) -> Result<&Stage, SchedulerError> {
         let name = &self.shared.request.plan.instances[i].stage;
         self.shared
             .request
@@ -83,17 +82,7 @@ impl Driver<'_> {
             .ok_or_else(|| SchedulerError::Plan(format!("no stage '{name}'")))
     }
 
-    /// Whether instance `i` counts as done for what needs it.
-    fn satisfied(&self, i: usize) -> bool {
-        let status = self.progress.status[i];
-        status == StageStatus::Success
-            || (status == StageStatus::Skipped
-                && self.shared.request.plan.instances[i]
-                    .not_applicable
-                    .is_some())
-    }
-
-    fn transition(
+    pub(crate) fn transition(
         &mut self,
         i: usize,
         event: StageEvent,
@@ -118,7 +107,7 @@ impl Driver<'_> {
     }
 
     /// Writes a line of the runtime's own to the log of instance `i`.
-    fn runtime_log(&self, i: usize, text: String) {
+    pub(crate) fn runtime_log(&self, i: usize, text: String) {
         let key = self.shared.key(i);
         let line = seamless_engine::LogLine {
             source: seamless_engine::LogSource::Runtime,
@@ -137,84 +126,6 @@ impl Driver<'_> {
             stage: key.stage,
             line,
         });
-    }
-
-    /// Outputs of every instance `i` transitively needs. A service's instance sees
-    /// those of its own service and of run-scoped stages, keyed `<stage>.<key>`; a
-    /// run-scoped instance sees every service's, keyed `<service>.<stage>.<key>`.
-    fn inputs(&self, i: usize) -> BTreeMap<String, String> {
-        let plan = &self.shared.request.plan;
-        let me = &plan.instances[i];
-        let mut seen = BTreeSet::new();
-        let mut pending: Vec<usize> = me.needs.clone();
-        while let Some(d) = pending.pop() {
-            if seen.insert(d) {
-                pending.extend(plan.instances[d].needs.iter().copied());
-            }
-        }
-        let mut inputs = self.shared.request.extra_inputs.clone();
-        for d in seen {
-            let from = &plan.instances[d];
-            let prefix = if from.service.is_empty() {
-                from.stage.clone()
-            } else if me.service.is_empty() {
-                format!("{}.{}", from.service, from.stage)
-            } else if from.service == me.service {
-                from.stage.clone()
-            } else {
-                // Another service's outputs, reached through a run-scoped stage.
-                continue;
-            };
-            for (k, v) in &self.progress.outputs[d] {
-                inputs.insert(format!("{prefix}.{k}"), v.clone());
-            }
-        }
-        if plan.instances[i].when == When::RunStart {
-            inputs.insert("run.event".into(), "start".into());
-        }
-        if plan.instances[i].when == When::RunEnd {
-            let others: Vec<StageStatus> = plan
-                .instances
-                .iter()
-                .zip(&self.progress.status)
-                .filter(|(inst, _)| inst.when != When::RunEnd)
-                .map(|(_, s)| *s)
-                .collect();
-            let status = match run_status(&others) {
-                RunStatus::Success => "success",
-                RunStatus::Cancelled => "cancelled",
-                _ => "failure",
-            };
-            inputs.insert("run.status".into(), status.into());
-            inputs.insert("run.event".into(), status.into());
-        }
-        inputs
-    }
-
-    /// Why instance `i` can never run, if a need of it failed.
-    fn blocked_by(&self, i: usize) -> Option<usize> {
-        let inst = &self.shared.request.plan.instances[i];
-        if inst.when != When::Success {
-            return None;
-        }
-        inst.needs.iter().copied().find(|&d| {
-            matches!(
-                self.progress.status[d],
-                StageStatus::Failure | StageStatus::Cancelled
-            ) || (self.progress.status[d] == StageStatus::Skipped && !self.satisfied(d))
-        })
-    }
-
-    fn ready(&self, i: usize) -> bool {
-        let inst = &self.shared.request.plan.instances[i];
-        match inst.when {
-            When::RunStart => true,
-            When::RunEnd => inst
-                .needs
-                .iter()
-                .all(|&d| self.progress.status[d].is_terminal()),
-            When::Success => inst.needs.iter().all(|&d| self.satisfied(d)),
-        }
     }
 
     /// Runs the loop until every instance has ended or `cancel` fires.
@@ -382,71 +293,6 @@ impl Driver<'_> {
                 (i, report)
             });
             task_index.insert(handle.id(), i);
-        }
-        Ok(())
-    }
-
-    /// The approval gate of instance `i` is reached: pass it at once when the service
-    /// deploys automatically or the run was started with `--approve`; wait otherwise.
-    fn open_gate(&mut self, i: usize) -> Result<(), SchedulerError> {
-        let inst = &self.shared.request.plan.instances[i];
-        let auto = self
-            .shared
-            .request
-            .config
-            .service(&inst.service)
-            .is_some_and(|s| s.auto_deploy);
-        let why = if auto {
-            Some(format!("auto-deploy is on for service '{}'", inst.service))
-        } else if self.shared.request.auto_approve {
-            Some("approved in advance with --approve".to_string())
-        } else {
-            None
-        };
-        match why {
-            Some(why) => {
-                self.transition(i, StageEvent::Start, None, None)?;
-                let key = self.shared.key(i);
-                self.store.set_stage_message(&key, Some(&why), None)?;
-                self.transition(i, StageEvent::Succeed, Some(Duration::ZERO), Some(why))?;
-            }
-            None => {
-                let msg = format!(
-                    "waiting for approval: `seamless approve {}` or `seamless reject {}`",
-                    self.shared.run_id, self.shared.run_id
-                );
-                self.progress.awaiting_since[i] = Some(seamless_store::now_ms());
-                self.transition(i, StageEvent::AwaitApproval, None, Some(msg))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Applies a recorded approval decision, or the expiry, to waiting gates.
-    fn decide_approvals(&mut self) -> Result<(), SchedulerError> {
-        let waiting: Vec<usize> = (0..self.progress.status.len())
-            .filter(|&i| self.progress.status[i] == StageStatus::AwaitingApproval)
-            .collect();
-        if waiting.is_empty() {
-            return Ok(());
-        }
-        let expires = self.shared.request.config.approval_expires;
-        for i in waiting {
-            let since = self.progress.awaiting_since[i].unwrap_or_else(seamless_store::now_ms);
-            let key = self.shared.key(i);
-            match check_decision(self.store, &self.shared.run_id, since, expires)? {
-                Decision::Pending => {}
-                Decision::Approved(by) => {
-                    let msg = format!("approved by {by}");
-                    self.transition(i, StageEvent::Approve, None, None)?;
-                    self.store.set_stage_message(&key, Some(&msg), None)?;
-                    self.transition(i, StageEvent::Succeed, None, Some(msg))?;
-                }
-                Decision::Rejected(msg) => {
-                    self.store.set_stage_message(&key, None, Some(&msg))?;
-                    self.transition(i, StageEvent::Reject, None, Some(msg))?;
-                }
-            }
         }
         Ok(())
     }

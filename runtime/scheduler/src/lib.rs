@@ -9,6 +9,7 @@ mod invocation;
 mod ledger;
 mod log_writer;
 mod plugins;
+mod readiness;
 mod recovery;
 mod request;
 mod run;
