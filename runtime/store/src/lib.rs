@@ -11,6 +11,7 @@
 //! when another process wrote in between.
 
 mod approvals;
+mod deliveries;
 mod error;
 mod lifecycle;
 mod migrations;
@@ -19,6 +20,7 @@ mod revisions;
 mod run_rows;
 mod sqlite;
 
+pub use deliveries::Delivery;
 pub use error::StoreError;
 pub use lifecycle::{RunFilter, STALE_AFTER_MS};
 pub use records::{

@@ -91,6 +91,16 @@ CREATE TABLE revisions (
 );
 CREATE INDEX revisions_by_target ON revisions(service, environment, started_at);
 "#,
+    r#"
+CREATE TABLE webhook_deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    event       TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    outcome     TEXT NOT NULL,
+    run_id      TEXT
+);
+CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries(received_at);
+"#,
 ];
 
 /// Brings the database up to the newest schema.
