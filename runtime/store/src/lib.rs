@@ -19,6 +19,7 @@ mod records;
 mod revisions;
 mod run_rows;
 mod sqlite;
+mod tokens;
 
 pub use deliveries::Delivery;
 pub use error::StoreError;
@@ -28,6 +29,7 @@ pub use records::{
     StageRecord, TestCounts,
 };
 pub use sqlite::{Store, now_ms};
+pub use tokens::TokenRecord;
 
 #[cfg(test)]
 mod tests;
