@@ -16,4 +16,5 @@ mod python_plugin;
 mod retries_and_sources;
 mod sandbox_limits;
 mod secrets_and_grants;
+mod serve;
 mod shop_pipeline;

@@ -1,6 +1,7 @@
 //! Command-line arguments.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// Seamless runs one shared CI/CD pipeline for many containerized services. Every
@@ -41,6 +42,8 @@ pub enum Command {
     Deployments(DeploymentsArgs),
     /// Redeploy an earlier healthy revision of a service, health-checked.
     Rollback(RollbackArgs),
+    /// Serve GitHub webhooks for one pipeline: pushes and pull requests start runs.
+    Serve(ServeArgs),
 }
 
 /// What started a run, as `--trigger` takes it.
@@ -205,6 +208,34 @@ pub struct RollbackArgs {
     /// Stream the deploy's log lines to the terminal.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
+
+/// Arguments of `seamless serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The pipeline: a directory holding seamless.toml, or the file itself (read once,
+    /// at start).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The environment variable holding the webhook secret.
+    #[arg(long, value_name = "VAR", conflicts_with = "webhook_secret_file")]
+    pub webhook_secret_env: Option<String>,
+    /// The file holding the webhook secret (a trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Container backend for new runs [default: docker when an engine answers, local
+    /// otherwise]; resumed runs use the one they started on.
+    #[arg(long, value_enum)]
+    pub host: Option<HostChoice>,
+    /// Most stage instances of one run running at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Most runs carried out at once; further requests wait in the queue.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_runs: u16,
 }
 
 /// Arguments of `seamless validate`.

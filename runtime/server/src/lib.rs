@@ -1,7 +1,31 @@
 //! The `seamless serve` HTTP server.
 //!
-//! So far it holds the GitHub webhook endpoint ([`webhooks`]): signed deliveries are
-//! verified, deduplicated in the run store and turned into [`webhooks::TriggerRequest`]s
-//! handed to a caller-provided [`webhooks::Queue`].
+//! One server carries out one pipeline (the `seamless.toml` it was started with):
+//! - [`webhooks`]: `POST /webhooks/github` verifies, deduplicates and queues
+//!   deliveries as [`webhooks::TriggerRequest`]s;
+//! - [`worker`]: takes queued requests, decides whether they run, selects the services
+//!   whose files changed (through bare mirrors of the repositories, [`mirror`]), plans
+//!   and carries the runs out, at most `max_runs` at once;
+//! - [`resume`]: on start, carries on every unfinished run whose process died;
+//! - [`app`]: the router; [`serve()`]: binds, serves and stops gracefully.
+//!
+//! Several pipelines per server come with the REST API, which manages them; until then
+//! a team runs one server per pipeline (each with its own `--listen` address and
+//! webhook secret, and they may share a data directory).
+//!
+//! Stopping (SIGTERM or Ctrl-C) stops accepting deliveries and exits without cancelling
+//! anything: runs in progress keep their state in the store, and the next `seamless
+//! serve` (or `seamless resume`) carries them on.
 
+pub mod app;
+pub mod mirror;
+pub mod pipeline;
+pub mod resume;
+pub mod runtime;
+mod serve;
 pub mod webhooks;
+pub mod worker;
+
+pub use pipeline::Pipeline;
+pub use runtime::{HostResolver, Runtime};
+pub use serve::{DEFAULT_QUEUE_CAPACITY, ServeOptions, serve, shutdown_signal};

@@ -7,6 +7,7 @@ mod resume;
 mod rollback;
 mod run;
 mod runs;
+mod serve;
 mod session;
 mod validate;
 
@@ -32,5 +33,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Runs(args) => runs::runs(args, cli.data_dir).await,
         Command::Deployments(args) => runs::deployments(args, cli.data_dir).await,
         Command::Rollback(args) => rollback::rollback(args, cli.data_dir).await,
+        Command::Serve(args) => serve::serve(args, cli.data_dir).await,
     }
 }

@@ -45,6 +45,11 @@ impl Session {
         })
     }
 
+    /// The plugin engine.
+    pub fn engine(&self) -> Arc<PluginEngine> {
+        self.engine.clone()
+    }
+
     /// A scheduler over these parts.
     pub fn scheduler(&self) -> Scheduler {
         Scheduler::new(

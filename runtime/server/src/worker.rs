@@ -1,0 +1,322 @@
+//! Carries queued [`TriggerRequest`]s out: decides whether each runs, selects the
+//! services whose files changed, plans the run and hands it to the scheduler, with at
+//! most `max_runs` runs at once. A failing run (or a panicking one) is logged and never
+//! stops the worker.
+
+use std::sync::Arc;
+
+use seamless_core::config::{Config, Trigger};
+use seamless_core::plan::{PlanFilter, changed_services, plan};
+use seamless_engine::SourceSpec;
+use seamless_scheduler::{RunEvent, RunRequest};
+use tokio::sync::{OwnedRwLockReadGuard, RwLock, Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::mirror::{Mirrors, Range};
+use crate::pipeline::Pipeline;
+use crate::runtime::Runtime;
+use crate::webhooks::{TriggerRequest, WebhookTrigger};
+
+/// Why a request starts no run, if it does not.
+pub fn ignored(request: &TriggerRequest, config: &Config) -> Option<String> {
+    match request.trigger {
+        WebhookTrigger::Push if !config.triggers.push_branches.contains(&request.branch) => {
+            Some(format!(
+                "push to {} ([triggers.push] branches: {})",
+                request.branch,
+                config.triggers.push_branches.join(", ")
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Which services a request runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every service (that takes part in the trigger's runs).
+    All,
+    /// Only these, whose files changed; possibly none.
+    Only(Vec<String>),
+}
+
+/// Takes requests from the queue and carries their runs out.
+pub struct Worker {
+    shared: Arc<Shared>,
+    max_runs: usize,
+}
+
+struct Shared {
+    runtime: Runtime,
+    pipeline: Pipeline,
+    mirrors: Mirrors,
+    max_parallel: usize,
+}
+
+impl Worker {
+    /// A worker running `pipeline` with at most `max_runs` runs at once, each with at
+    /// most `max_parallel` stage instances at once.
+    pub fn new(runtime: Runtime, pipeline: Pipeline, max_parallel: usize, max_runs: usize) -> Self {
+        let mirrors = Mirrors::new(&runtime.data_dir);
+        Self {
+            shared: Arc::new(Shared {
+                runtime,
+                pipeline,
+                mirrors,
+                max_parallel: max_parallel.max(1),
+            }),
+            max_runs: max_runs.max(1),
+        }
+    }
+
+    /// Takes requests until the queue closes or `stop` fires. Runs it started go on in
+    /// the background. Requests that have not created their run when it stops (still
+    /// queued, or listing changed files) are forgotten: their deliveries are removed
+    /// from the store, so that a redelivery is handled afresh. It returns once every
+    /// request has either created its run or been forgotten.
+    pub async fn run(self, mut queue: mpsc::Receiver<TriggerRequest>, stop: CancellationToken) {
+        let slots = Arc::new(Semaphore::new(self.max_runs));
+        // Held (shared) by each request until its run is created.
+        let starting = Arc::new(RwLock::new(()));
+        loop {
+            let request = tokio::select! {
+                biased;
+                () = stop.cancelled() => break,
+                next = queue.recv() => match next {
+                    Some(request) => request,
+                    None => break,
+                },
+            };
+            if let Some(reason) = ignored(&request, &self.shared.pipeline.config) {
+                tracing::info!(delivery = %request.delivery_id, "ignored: {reason}");
+                continue;
+            }
+            let permit = tokio::select! {
+                biased;
+                () = stop.cancelled() => {
+                    self.shared.forget(&request);
+                    break;
+                }
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+            };
+            let shared = self.shared.clone();
+            let (starting, stop) = (starting.clone().read_owned().await, stop.clone());
+            tokio::spawn(async move {
+                shared.handle(request, starting, stop).await;
+                drop(permit);
+            });
+        }
+        queue.close();
+        while let Ok(request) = queue.try_recv() {
+            self.shared.forget(&request);
+        }
+        let _all_started = starting.write().await;
+    }
+}
+
+impl Shared {
+    /// Removes the delivery of a request that never started, so a redelivery runs it.
+    fn forget(&self, request: &TriggerRequest) {
+        match self.runtime.store.forget_delivery(&request.delivery_id) {
+            Ok(_) => tracing::info!(
+                delivery = %request.delivery_id,
+                "not started before the server stopped; a redelivery will run it"
+            ),
+            Err(e) => tracing::error!(
+                delivery = %request.delivery_id, error = %e,
+                "cannot forget an unstarted delivery"
+            ),
+        }
+    }
+
+    /// Carries one request out. `starting` is released once its run exists; if `stop`
+    /// fires before that, the request is forgotten instead.
+    async fn handle(
+        &self,
+        request: TriggerRequest,
+        starting: OwnedRwLockReadGuard<()>,
+        stop: CancellationToken,
+    ) {
+        let delivery = request.delivery_id.as_str();
+        let trigger = Trigger::from(request.trigger);
+        let config = &self.pipeline.config;
+        let selection = tokio::select! {
+            biased;
+            () = stop.cancelled() => {
+                self.forget(&request);
+                return;
+            }
+            selection = self.select(&request) => selection,
+        };
+        let services = match selection {
+            Selection::All => Vec::new(),
+            Selection::Only(services) if services.is_empty() => {
+                tracing::info!(
+                    delivery,
+                    commit = %request.commit_sha,
+                    "no service changed; nothing to run"
+                );
+                return;
+            }
+            Selection::Only(services) => services,
+        };
+        let filter = PlanFilter {
+            services,
+            stages: Vec::new(),
+            trigger: Some(trigger),
+        };
+        let run_plan = match plan(config, &filter) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(delivery, error = %e, "cannot plan the run");
+                return;
+            }
+        };
+        if run_plan.instances.is_empty() {
+            tracing::info!(
+                delivery,
+                "no service takes part in a {trigger} run; nothing to run"
+            );
+            return;
+        }
+        let run_request = RunRequest {
+            config: config.clone(),
+            config_text: self.pipeline.config_text.clone(),
+            plan: run_plan,
+            source: Some(SourceSpec::Git(request.clone_url.clone())),
+            trigger,
+            branch: Some(request.branch.clone()),
+            commit_sha: request.commit_sha.clone(),
+            max_parallel: self.max_parallel,
+            auto_approve: false,
+            extra_inputs: Default::default(),
+            in_place: None,
+        };
+        if stop.is_cancelled() {
+            self.forget(&request);
+            return;
+        }
+        let mut starting = Some(starting);
+        let scheduler = self.runtime.scheduler(self.runtime.host.clone());
+        let (tx, mut events) = mpsc::unbounded_channel();
+        let run = scheduler.run(run_request, tx, CancellationToken::new());
+        tokio::pin!(run);
+        let mut on_event = |event: RunEvent| {
+            if let RunEvent::Planned { run_id, instances } = event {
+                starting.take();
+                tracing::info!(
+                    run = %run_id, delivery, trigger = %trigger, branch = %request.branch,
+                    commit = %request.commit_sha, instances = instances.len(),
+                    "run started"
+                );
+                if let Err(e) = self.runtime.store.set_delivery_run(delivery, &run_id) {
+                    tracing::warn!(run = %run_id, delivery, error = %e, "cannot link the delivery to its run");
+                }
+            }
+        };
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut run => break outcome,
+                Some(event) = events.recv() => on_event(event),
+            }
+        };
+        while let Ok(event) = events.try_recv() {
+            on_event(event);
+        }
+        match outcome {
+            Ok(o) => tracing::info!(run = %o.run_id, delivery, status = %o.status, "run ended"),
+            Err(e) => tracing::error!(delivery, error = %e, "the run could not be carried out"),
+        }
+    }
+
+    /// The services whose files changed; every service when that cannot be told.
+    async fn select(&self, request: &TriggerRequest) -> Selection {
+        let Some(base) = request.base_sha.as_deref() else {
+            tracing::info!(
+                delivery = %request.delivery_id,
+                "no earlier commit (a new branch); running every service"
+            );
+            return Selection::All;
+        };
+        let head = request.commit_sha.as_str();
+        let range = match request.trigger {
+            WebhookTrigger::Push => Range::Between { base, head },
+            WebhookTrigger::PullRequest => Range::SinceFork { base, head },
+        };
+        let changed = self
+            .mirrors
+            .changed_files(&request.repository, &request.clone_url, range)
+            .await;
+        match changed {
+            Ok(changed) => {
+                let relative = self.pipeline.relative(&changed);
+                Selection::Only(changed_services(&self.pipeline.config, &relative))
+            }
+            Err(e) => {
+                tracing::warn!(
+                    delivery = %request.delivery_id, error = %e,
+                    "cannot tell which files changed; running every service"
+                );
+                Selection::All
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn config(extra: &str) -> Config {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let text = format!("version = 1\npipeline = \"p\"\n{extra}\n[[service]]\nname = \"a\"\n");
+        seamless_core::config::parse("seamless.toml", &text, dir.path()).unwrap()
+    }
+
+    fn request(trigger: WebhookTrigger, branch: &str) -> TriggerRequest {
+        TriggerRequest {
+            trigger,
+            repository: "o/r".into(),
+            clone_url: "file:///r".into(),
+            branch: branch.into(),
+            commit_sha: "a".repeat(40),
+            base_sha: None,
+            base_branch: None,
+            default_branch: None,
+            pull_request: None,
+            delivery_id: "d".into(),
+        }
+    }
+
+    #[test]
+    fn pushes_run_only_on_the_configured_branches() {
+        let default = config("");
+        assert_eq!(
+            ignored(&request(WebhookTrigger::Push, "main"), &default),
+            None
+        );
+        let reason = ignored(&request(WebhookTrigger::Push, "feature"), &default).unwrap();
+        assert!(reason.starts_with("push to feature"), "{reason}");
+
+        let release = config("[triggers.push]\nbranches = [\"main\", \"release\"]\n");
+        assert_eq!(
+            ignored(&request(WebhookTrigger::Push, "release"), &release),
+            None
+        );
+    }
+
+    #[test]
+    fn pull_requests_always_run() {
+        let default = config("");
+        assert_eq!(
+            ignored(&request(WebhookTrigger::PullRequest, "feature"), &default),
+            None
+        );
+    }
+}

@@ -1,0 +1,695 @@
+//! `seamless serve`: signed GitHub deliveries (in GitHub's documented shapes) start runs
+//! of a scratch git repository cloned over `file://`; bad signatures and redeliveries
+//! start nothing; a server start resumes orphaned runs; SIGTERM stops the server
+//! without cancelling what runs.
+
+use crate::support::{Scratch, seamless_bin};
+use hmac::{Hmac, KeyInit, Mac};
+use seamless_core::state::StageStatus;
+use seamless_store::{RunFilter, RunRecord, Store};
+use serde_json::Value;
+use sha2::Sha256;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET_VAR: &str = "SEAMLESS_TEST_SECRET";
+const SECRET: &str = "serve-e2e-webhook-secret";
+const PUSH: &str = include_str!("../../runtime/server/tests/fixtures/push.json");
+const PR_OPENED: &str =
+    include_str!("../../runtime/server/tests/fixtures/pull_request_opened.json");
+/// The repository's `full_name` in the payloads.
+const FULL_NAME: &str = "test-org/served";
+
+/// How long any awaited state may take to show up.
+const DEADLINE: Duration = Duration::from_secs(180);
+const POLL: Duration = Duration::from_millis(100);
+
+/// Polls `check` until it gives a value; panics with `what` and `context()` once the
+/// deadline passes.
+fn wait_for<T>(
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+    context: impl Fn() -> String,
+) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {}s waiting for {what}\n{}",
+            DEADLINE.as_secs(),
+            context()
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@e"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A scratch "GitHub" repository (`scratch.dir`, cloned over `file://`) with a tiny
+/// pipeline on the local host (prepare, then `show`: the service command), a checkout
+/// of it that the server is given, and the data directory.
+struct Repo {
+    scratch: Scratch,
+    checkout: tempfile::TempDir,
+    logs: tempfile::TempDir,
+    /// The first commit on main, and the second (which changes version.txt).
+    first: String,
+    second: String,
+}
+
+impl Repo {
+    /// One service, `app`, whose command `show` is `show`; `triggers` is TOML placed
+    /// before the services. The second commit changes version.txt.
+    fn new(show: &str, triggers: &str) -> Self {
+        let service =
+            format!("[[service]]\nname = \"app\"\n[service.commands]\nshow = \"{show}\"\n");
+        Self::build(
+            &pipeline(triggers, &service),
+            &[
+                ("Dockerfile", "FROM seamless/busybox\n"),
+                ("version.txt", "version-one\n"),
+            ],
+            ("version.txt", "version-two\n"),
+        )
+    }
+
+    /// A repository of `toml` and `files`, committed, then `change` (a file and its new
+    /// text) committed on top, with a checkout and a data directory.
+    fn build(toml: &str, files: &[(&str, &str)], change: (&str, &str)) -> Self {
+        let scratch = Scratch::empty();
+        scratch.write("seamless.toml", toml);
+        for (path, text) in files {
+            scratch.write(path, text);
+        }
+        let origin = scratch.path();
+        git(origin, &["init", "-q", "-b", "main"]);
+        git(origin, &["add", "-A"]);
+        git(origin, &["commit", "-qm", "one"]);
+        let first = git(origin, &["rev-parse", "HEAD"]);
+        scratch.write(change.0, change.1);
+        git(origin, &["commit", "-qam", "two"]);
+        let second = git(origin, &["rev-parse", "HEAD"]);
+        let checkout = tempfile::tempdir().unwrap();
+        let status = Command::new("git")
+            .args(["clone", "-q"])
+            .arg(origin)
+            .arg(checkout.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        // Create (and migrate) the store before any `seamless` process opens it.
+        drop(Store::open(scratch.data.path()).unwrap());
+        Self {
+            scratch,
+            checkout,
+            logs: tempfile::tempdir().unwrap(),
+            first,
+            second,
+        }
+    }
+
+    fn clone_url(&self) -> String {
+        format!("file://{}", self.scratch.path().display())
+    }
+
+    fn store(&self) -> Store {
+        Store::open(self.scratch.data.path()).unwrap()
+    }
+
+    fn runs(&self) -> Vec<RunRecord> {
+        self.store().list_runs(&RunFilter::default()).unwrap()
+    }
+
+    /// The run a delivery started, once it has ended.
+    fn finished_run_of(&self, server: &Server, delivery: &str) -> RunRecord {
+        let run_id = wait_for(
+            "the delivery to start a run",
+            || self.store().delivery(delivery).unwrap()?.run_id,
+            || server.log(),
+        );
+        self.finished(&run_id, || server.log())
+    }
+
+    /// The run, once it has ended.
+    fn finished(&self, run_id: &str, context: impl Fn() -> String) -> RunRecord {
+        wait_for(
+            "the run to end",
+            || {
+                let run = self.store().run(run_id).unwrap()?;
+                run.status.is_terminal().then_some(run)
+            },
+            || format!("{}\nlogs:\n{}", context(), self.scratch.stored_logs(run_id)),
+        )
+    }
+
+    fn stage_names(&self, run_id: &str) -> Vec<String> {
+        self.scratch
+            .stages(run_id)
+            .into_iter()
+            .map(|s| s.stage)
+            .collect()
+    }
+
+    /// A `push` payload (GitHub's shape) of `before..after` to `branch`.
+    fn push(&self, branch: &str, before: &str, after: &str) -> Value {
+        let mut p: Value = serde_json::from_str(PUSH).unwrap();
+        p["ref"] = format!("refs/heads/{branch}").into();
+        p["before"] = before.into();
+        p["after"] = after.into();
+        p["head_commit"]["id"] = after.into();
+        p["commits"][0]["id"] = after.into();
+        self.repository(&mut p["repository"]);
+        p
+    }
+
+    /// A `pull_request` `opened` payload (GitHub's shape).
+    fn pull_request(&self, head_ref: &str, head: &str, base: &str) -> Value {
+        let mut p: Value = serde_json::from_str(PR_OPENED).unwrap();
+        p["action"] = "opened".into();
+        let pr = &mut p["pull_request"];
+        pr["head"]["ref"] = head_ref.into();
+        pr["head"]["sha"] = head.into();
+        pr["base"]["ref"] = "main".into();
+        pr["base"]["sha"] = base.into();
+        self.repository(&mut pr["head"]["repo"]);
+        self.repository(&mut pr["base"]["repo"]);
+        self.repository(&mut p["repository"]);
+        p
+    }
+
+    fn repository(&self, repo: &mut Value) {
+        repo["full_name"] = FULL_NAME.into();
+        repo["name"] = "served".into();
+        repo["clone_url"] = self.clone_url().into();
+        repo["default_branch"] = "main".into();
+    }
+
+    /// `seamless <args> --data-dir D` in the background, its output in files.
+    fn spawn(&self, name: &str, args: &[&str]) -> Bg {
+        let out = self.logs.path().join(format!("{name}.out"));
+        let err = self.logs.path().join(format!("{name}.err"));
+        let child = Command::new(seamless_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.scratch.data.path())
+            .env(SECRET_VAR, SECRET)
+            .stdin(Stdio::null())
+            .stdout(File::create(&out).unwrap())
+            .stderr(File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        Bg {
+            child: Some(child),
+            out,
+            err,
+        }
+    }
+
+    /// `seamless serve <checkout>` on a free port, once it answers.
+    fn serve(&self, name: &str) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let bg = self.spawn(
+            name,
+            &[
+                "serve",
+                self.checkout.path().to_str().unwrap(),
+                "--listen",
+                &listen,
+                "--webhook-secret-env",
+                SECRET_VAR,
+                "--host",
+                "local",
+            ],
+        );
+        let mut server = Server { bg, port };
+        wait_for(
+            "the server to answer",
+            || {
+                assert!(server.bg.running(), "the server exited:\n{}", server.log());
+                matches!(http(port, "GET", "/healthz", &[], b""), Ok((200, _))).then_some(())
+            },
+            String::new,
+        );
+        server
+    }
+}
+
+/// `seamless.toml`: `triggers`, then `services`, then the stages prepare and `show`
+/// (each service's `show` command) on the local host.
+fn pipeline(triggers: &str, services: &str) -> String {
+    format!(
+        r#"version = 1
+pipeline = "served"
+{triggers}
+
+{services}
+
+[[stage]]
+name = "prepare"
+uses = "builtin:prepare"
+scope = "run"
+[stage.grants]
+workspace-write = true
+
+[[stage]]
+name = "show"
+uses = "builtin:command"
+needs = ["prepare"]
+[stage.grants]
+containers = true
+[stage.with]
+command = "show"
+"#
+    )
+}
+
+/// A process in the background; killed (SIGKILL) and reaped when dropped.
+struct Bg {
+    child: Option<Child>,
+    out: PathBuf,
+    err: PathBuf,
+}
+
+impl Bg {
+    fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// SIGKILL, and reap it so that its PID is gone.
+    fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn output(&self) -> String {
+        let read = |p: &PathBuf| std::fs::read_to_string(p).unwrap_or_default();
+        format!(
+            "--- stdout\n{}--- stderr\n{}",
+            read(&self.out),
+            read(&self.err)
+        )
+    }
+}
+
+impl Drop for Bg {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A running `seamless serve`.
+struct Server {
+    bg: Bg,
+    port: u16,
+}
+
+impl Server {
+    fn log(&self) -> String {
+        self.bg.output()
+    }
+
+    /// POSTs a delivery; `signature` is the `X-Hub-Signature-256` value, if any.
+    fn post(
+        &self,
+        event: &str,
+        delivery: &str,
+        body: &[u8],
+        signature: Option<&str>,
+    ) -> (u16, Value) {
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("X-GitHub-Event", event),
+            ("X-GitHub-Delivery", delivery),
+            ("User-Agent", "GitHub-Hookshot/e2e"),
+        ];
+        if let Some(sig) = signature {
+            headers.push(("X-Hub-Signature-256", sig));
+        }
+        let (status, body) = http(self.port, "POST", "/webhooks/github", &headers, body)
+            .unwrap_or_else(|e| panic!("POST failed: {e}\n{}", self.log()));
+        let json = serde_json::from_str(&body).unwrap_or(Value::String(body));
+        (status, json)
+    }
+
+    /// POSTs a delivery signed with the server's secret.
+    fn deliver(&self, event: &str, delivery: &str, payload: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(payload).unwrap();
+        self.post(event, delivery, &body, Some(&sign(SECRET, &body)))
+    }
+
+    /// SIGTERM, and the exit status (within the deadline).
+    fn terminate(&mut self) -> ExitStatus {
+        let pid = self.bg.pid().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        let child = self.bg.child.as_mut().unwrap();
+        let status = wait_for(
+            "the server to exit after SIGTERM",
+            || child.try_wait().unwrap(),
+            String::new,
+        );
+        self.bg.child = None;
+        status
+    }
+}
+
+/// `X-Hub-Signature-256` of `body`.
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.1 exchange: (status, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    stream.write_all(body)?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let response = String::from_utf8_lossy(&response);
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
+    Ok((status, body.to_owned()))
+}
+
+#[test]
+fn a_signed_push_to_main_runs_the_pushed_commit() {
+    let repo = Repo::new("cat version.txt", "");
+    let server = repo.serve("serve");
+    let payload = repo.push("main", &repo.first, &repo.second);
+    let (status, answer) = server.deliver("push", "push-1", &payload);
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["status"], "queued", "{answer}");
+
+    let run = repo.finished_run_of(&server, "push-1");
+    assert_eq!(
+        run.status.as_str(),
+        "success",
+        "{}",
+        repo.scratch.stored_logs(&run.id)
+    );
+    assert_eq!(run.commit_sha, repo.second);
+    assert_eq!(run.trigger, "push");
+    assert_eq!(run.branch.as_deref(), Some("main"));
+    assert_eq!(repo.stage_names(&run.id), ["prepare", "show"]);
+    let logs = repo.scratch.stored_logs(&run.id);
+    assert!(logs.contains("version-two"), "{logs}");
+    assert!(!logs.contains("version-one"), "{logs}");
+    // The changed files were listed in the repository's mirror.
+    let mirror = repo.scratch.data.path().join("repos/test-org_served.git");
+    assert!(mirror.join("HEAD").exists(), "no mirror at {mirror:?}");
+    let log = server.log();
+    assert!(log.contains("webhook queued a run"), "{log}");
+    assert!(log.contains("run started"), "{log}");
+    assert!(log.contains("run ended"), "{log}");
+}
+
+#[test]
+fn a_push_runs_only_the_services_whose_files_changed() {
+    let services = ["a", "b"]
+        .map(|name| {
+            format!(
+                "[[service]]\nname = \"{name}\"\npath = \"{name}\"\n\
+                 [service.commands]\nshow = \"cat version.txt\"\n"
+            )
+        })
+        .join("\n");
+    let repo = Repo::build(
+        &pipeline("", &services),
+        &[
+            ("a/Dockerfile", "FROM seamless/busybox\n"),
+            ("a/version.txt", "a-one\n"),
+            ("b/Dockerfile", "FROM seamless/busybox\n"),
+            ("b/version.txt", "b-one\n"),
+        ],
+        ("b/version.txt", "b-two\n"),
+    );
+    let server = repo.serve("serve");
+    let payload = repo.push("main", &repo.first, &repo.second);
+    let (status, answer) = server.deliver("push", "only-b", &payload);
+    assert_eq!(status, 202, "{answer}");
+
+    let run = repo.finished_run_of(&server, "only-b");
+    assert_eq!(run.status.as_str(), "success");
+    let instances: Vec<(String, String)> = repo
+        .scratch
+        .stages(&run.id)
+        .into_iter()
+        .map(|s| (s.service, s.stage))
+        .collect();
+    assert_eq!(
+        instances,
+        [
+            (String::new(), "prepare".to_owned()),
+            ("b".to_owned(), "show".to_owned())
+        ],
+        "service a did not change"
+    );
+    let logs = repo.scratch.stored_logs(&run.id);
+    assert!(logs.contains("b-two"), "{logs}");
+}
+
+#[test]
+fn bad_and_missing_signatures_are_401_and_store_nothing() {
+    let repo = Repo::new("cat version.txt", "");
+    let server = repo.serve("serve");
+    let body = serde_json::to_vec(&repo.push("main", &repo.first, &repo.second)).unwrap();
+    let wrong = sign("not-the-secret", &body);
+    let zeros = format!("sha256={}", "0".repeat(64));
+    for (delivery, signature) in [
+        ("bad-1", Some(wrong.as_str())),
+        ("bad-2", Some(zeros.as_str())),
+        ("missing", None),
+    ] {
+        let (status, answer) = server.post("push", delivery, &body, signature);
+        assert_eq!(status, 401, "{delivery}: {answer}");
+        assert!(answer["error"]["code"].is_string(), "{answer}");
+    }
+    // A refused delivery is answered before anything is recorded or queued.
+    let store = repo.store();
+    assert!(store.deliveries(100).unwrap().is_empty());
+    assert!(repo.runs().is_empty());
+    assert!(!server.log().contains("run started"), "{}", server.log());
+}
+
+#[test]
+fn a_redelivery_starts_no_second_run() {
+    let repo = Repo::new("cat version.txt", "");
+    let server = repo.serve("serve");
+    let payload = repo.push("main", &repo.first, &repo.second);
+    let (status, answer) = server.deliver("push", "once", &payload);
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = server.deliver("push", "once", &payload);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "duplicate", "{answer}");
+
+    let run = repo.finished_run_of(&server, "once");
+    assert_eq!(run.status.as_str(), "success");
+    // Redelivered again after the run ended: still nothing new.
+    let (status, answer) = server.deliver("push", "once", &payload);
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("duplicate"))
+    );
+    let runs = repo.runs();
+    assert_eq!(
+        runs.len(),
+        1,
+        "{:?}",
+        runs.iter().map(|r| &r.id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_opened_pull_request_gets_a_partial_run() {
+    let repo = Repo::new(
+        "cat version.txt",
+        "[triggers.pull-request]\nuntil = \"prepare\"\n",
+    );
+    let origin = repo.scratch.path();
+    git(origin, &["checkout", "-q", "-b", "feature"]);
+    repo.scratch.write("version.txt", "version-feature\n");
+    git(origin, &["commit", "-qam", "feature"]);
+    let head = git(origin, &["rev-parse", "HEAD"]);
+    git(origin, &["checkout", "-q", "main"]);
+
+    let server = repo.serve("serve");
+    let payload = repo.pull_request("feature", &head, &repo.second);
+    let (status, answer) = server.deliver("pull_request", "pr-1", &payload);
+    assert_eq!(status, 202, "{answer}");
+
+    let run = repo.finished_run_of(&server, "pr-1");
+    assert_eq!(run.status.as_str(), "success");
+    assert_eq!(run.trigger, "pull-request");
+    assert_eq!(run.branch.as_deref(), Some("feature"));
+    assert_eq!(run.commit_sha, head);
+    assert_eq!(
+        repo.stage_names(&run.id),
+        ["prepare"],
+        "a pull request runs up to `until` only"
+    );
+}
+
+#[test]
+fn a_push_to_another_branch_is_accepted_but_runs_nothing() {
+    let repo = Repo::new("cat version.txt", "");
+    let server = repo.serve("serve");
+    let payload = repo.push("feature", &repo.first, &repo.second);
+    let (status, answer) = server.deliver("push", "elsewhere", &payload);
+    assert_eq!(status, 202, "{answer}");
+    wait_for(
+        "the worker to ignore the push",
+        || {
+            server
+                .log()
+                .contains("ignored: push to feature")
+                .then_some(())
+        },
+        || server.log(),
+    );
+    assert!(repo.runs().is_empty());
+    let delivery = repo.store().delivery("elsewhere").unwrap().unwrap();
+    assert_eq!(delivery.run_id, None);
+}
+
+#[test]
+fn a_server_start_resumes_an_orphaned_run() {
+    let repo = Repo::new("sleep 4; cat version.txt", "");
+    let checkout = repo.checkout.path().to_str().unwrap().to_owned();
+    let mut run = repo.spawn("run", &["run", &checkout, "--host", "local"]);
+    let run_id = wait_for(
+        "the slow stage to be running",
+        || {
+            let id = repo.runs().into_iter().next()?.id;
+            let show = repo.scratch.stage(&id, "show");
+            assert!(!show.status.is_terminal(), "the slow stage ended too soon");
+            (show.status == StageStatus::InProgress).then_some(id)
+        },
+        || run.output(),
+    );
+    run.kill9();
+    assert!(
+        !repo
+            .store()
+            .run(&run_id)
+            .unwrap()
+            .unwrap()
+            .status
+            .is_terminal(),
+        "the run must be unfinished when its process dies"
+    );
+
+    let server = repo.serve("serve");
+    let record = repo.finished(&run_id, || server.log());
+    assert_eq!(
+        record.status.as_str(),
+        "success",
+        "{}",
+        repo.scratch.stored_logs(&run_id)
+    );
+    assert_eq!(
+        repo.scratch.stage(&run_id, "prepare").attempts,
+        1,
+        "not rerun"
+    );
+    let logs = repo.scratch.stored_logs(&run_id);
+    assert!(logs.contains("version-two"), "{logs}");
+    assert!(server.log().contains("run resumed"), "{}", server.log());
+}
+
+#[test]
+fn sigterm_stops_the_server_and_the_next_start_carries_its_run_on() {
+    let repo = Repo::new("sleep 4; cat version.txt", "");
+    let mut server = repo.serve("serve-1");
+    let payload = repo.push("main", &repo.first, &repo.second);
+    let (status, answer) = server.deliver("push", "slow", &payload);
+    assert_eq!(status, 202, "{answer}");
+    let run_id = wait_for(
+        "the slow stage to be running",
+        || {
+            let id = repo.store().delivery("slow").unwrap()?.run_id?;
+            let show = repo.scratch.stage(&id, "show");
+            assert!(!show.status.is_terminal(), "the slow stage ended too soon");
+            (show.status == StageStatus::InProgress).then_some(id)
+        },
+        || server.log(),
+    );
+    let exit = server.terminate();
+    assert_eq!(exit.code(), Some(0), "{}", server.log());
+    let record = repo.store().run(&run_id).unwrap().unwrap();
+    assert!(
+        !record.status.is_terminal(),
+        "nothing is cancelled: {:?}",
+        record.status
+    );
+
+    let next = repo.serve("serve-2");
+    let record = repo.finished(&run_id, || next.log());
+    assert_eq!(
+        record.status.as_str(),
+        "success",
+        "{}",
+        repo.scratch.stored_logs(&run_id)
+    );
+    assert_eq!(repo.runs().len(), 1);
+}
