@@ -103,17 +103,26 @@ impl PluginEngine {
     /// reads its manifest.
     pub async fn load(&self, source: &str, bytes: &[u8]) -> Result<LoadedPlugin, EngineError> {
         let sha256 = sha256_hex(bytes);
-        let (component, outcome) = self
-            .cache
-            .load_or_compile(&self.engine, bytes, &sha256)
-            .map_err(|e| match e {
-                EngineError::Compile(m) => EngineError::Compile(format!(
-                    "'{source}' is not a valid WebAssembly component ({}); build it as a \
+        // Compiling takes Cranelift seconds of CPU: off the async worker threads, so a
+        // server keeps answering while a new plugin compiles.
+        let (cache, engine, owned, key) = (
+            self.cache.clone(),
+            self.engine.clone(),
+            bytes.to_vec(),
+            sha256.clone(),
+        );
+        let (component, outcome) =
+            tokio::task::spawn_blocking(move || cache.load_or_compile(&engine, &owned, &key))
+                .await
+                .map_err(|e| EngineError::Compile(format!("'{source}': compile task failed: {e}")))?
+                .map_err(|e| match e {
+                    EngineError::Compile(m) => EngineError::Compile(format!(
+                        "'{source}' is not a valid WebAssembly component ({}); build it as a \
                      component (for example for wasm32-wasip2) against {WIT_PACKAGE}@0.2",
-                    short_reason(&m)
-                )),
-                other => other,
-            })?;
+                        short_reason(&m)
+                    )),
+                    other => other,
+                })?;
         check_wit_version(&self.engine, &component, source)?;
         let instance_pre = self
             .linker
