@@ -4,7 +4,7 @@
 //! a waiting approval keeps waiting), and `seamless cancel` ends a run, live or
 //! orphaned, without leaving containers or networks behind.
 
-use crate::support::{Run, Scratch, docker, seamless_bin};
+use crate::support::{Run, Scratch, docker, seamless_bin, wait_for};
 use seamless_core::state::{RunStatus, StageStatus};
 use seamless_store::{RunFilter, RunRecord, StageRecord, Store};
 use std::fs::File;
@@ -15,34 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// How long any awaited state may take to show up.
-const DEADLINE: Duration = Duration::from_secs(180);
-/// How often awaited state is polled.
-const POLL: Duration = Duration::from_millis(100);
-
 static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// Polls `check` until it gives a value; panics with `what` (and `context()`) when
-/// `DEADLINE` passes first.
-fn wait_for<T>(
-    what: &str,
-    mut check: impl FnMut() -> Option<T>,
-    context: impl Fn() -> String,
-) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "timed out after {}s waiting for {what}\n{}",
-            DEADLINE.as_secs(),
-            context()
-        );
-        std::thread::sleep(POLL);
-    }
-}
 
 /// How the fixture's service behaves.
 struct Spec {

@@ -3,7 +3,7 @@
 //! start nothing; a server start resumes orphaned runs; SIGTERM stops the server
 //! without cancelling what runs.
 
-use crate::support::{Scratch, seamless_bin};
+use crate::support::{Scratch, seamless_bin, wait_for};
 use hmac::{Hmac, KeyInit, Mac};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, Store};
@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SECRET_VAR: &str = "SEAMLESS_TEST_SECRET";
 const SECRET: &str = "serve-e2e-webhook-secret";
@@ -23,32 +23,6 @@ const PR_OPENED: &str =
     include_str!("../../runtime/server/tests/fixtures/pull_request_opened.json");
 /// The repository's `full_name` in the payloads.
 const FULL_NAME: &str = "test-org/served";
-
-/// How long any awaited state may take to show up.
-const DEADLINE: Duration = Duration::from_secs(180);
-const POLL: Duration = Duration::from_millis(100);
-
-/// Polls `check` until it gives a value; panics with `what` and `context()` once the
-/// deadline passes.
-fn wait_for<T>(
-    what: &str,
-    mut check: impl FnMut() -> Option<T>,
-    context: impl Fn() -> String,
-) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "timed out after {}s waiting for {what}\n{}",
-            DEADLINE.as_secs(),
-            context()
-        );
-        std::thread::sleep(POLL);
-    }
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")

@@ -222,3 +222,28 @@ pub fn python_stage_wasm() -> PathBuf {
     })
     .clone()
 }
+
+/// How long any state an end-to-end test waits for may take to show up.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(180);
+
+/// Polls `check` every 100 ms until it gives a value; panics with `what` and
+/// `context()` once [`DEADLINE`] passes.
+pub fn wait_for<T>(
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+    context: impl Fn() -> String,
+) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "timed out after {}s waiting for {what}\n{}",
+            DEADLINE.as_secs(),
+            context()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
