@@ -13,8 +13,10 @@
 mod approvals;
 mod deliveries;
 mod error;
+mod feed;
 mod lifecycle;
 mod migrations;
+mod pipelines;
 mod records;
 mod revisions;
 mod run_rows;
@@ -23,13 +25,17 @@ mod tokens;
 
 pub use deliveries::Delivery;
 pub use error::StoreError;
+pub use feed::{FeedEntry, LogEntry, LogQuery};
 pub use lifecycle::{RunFilter, STALE_AFTER_MS};
+pub use pipelines::PipelineRecord;
 pub use records::{
     Approval, EventRecord, LogRecord, NewLogLine, NewRun, Revision, RunRecord, StageKey,
     StageRecord, TestCounts,
 };
-pub use sqlite::{Store, now_ms};
+pub use sqlite::{ChangeHook, Store, now_ms};
 pub use tokens::TokenRecord;
 
+#[cfg(test)]
+mod feed_tests;
 #[cfg(test)]
 mod tests;

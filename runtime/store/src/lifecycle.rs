@@ -26,6 +26,10 @@ pub struct RunFilter {
     pub service: Option<String>,
     /// Only runs of this branch.
     pub branch: Option<String>,
+    /// Only runs of this pipeline.
+    pub pipeline: Option<String>,
+    /// Only runs older than this one (the last of the previous page).
+    pub before: Option<String>,
     /// At most this many runs, newest first (0 means 50).
     pub limit: u32,
 }
@@ -113,6 +117,7 @@ impl Store {
             "UPDATE runs SET status = ?2 WHERE id = ?1 AND finished_at IS NULL",
             params![run_id, status.as_str()],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -150,6 +155,17 @@ impl Store {
         if let Some(branch) = &filter.branch {
             args.push(branch.clone());
             sql.push_str(&format!(" AND branch = ?{}", args.len()));
+        }
+        if let Some(pipeline) = &filter.pipeline {
+            args.push(pipeline.clone());
+            sql.push_str(&format!(" AND pipeline = ?{}", args.len()));
+        }
+        if let Some(before) = &filter.before {
+            args.push(before.clone());
+            let n = args.len();
+            sql.push_str(&format!(
+                " AND (created_at, id) < (SELECT created_at, id FROM runs WHERE id = ?{n})"
+            ));
         }
         if let Some(service) = &filter.service {
             args.push(service.clone());

@@ -112,6 +112,40 @@ CREATE TABLE api_tokens (
     revoked_at   INTEGER
 );
 "#,
+    r#"
+CREATE TABLE feed (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    service TEXT,
+    stage   TEXT,
+    status  TEXT NOT NULL,
+    at      INTEGER NOT NULL
+);
+CREATE INDEX feed_by_run ON feed(run_id, id);
+CREATE INDEX logs_by_run ON logs(run_id, id);
+CREATE TRIGGER feed_run_created AFTER INSERT ON runs BEGIN
+    INSERT INTO feed (run_id, status, at) VALUES (NEW.id, NEW.status, NEW.created_at);
+END;
+CREATE TRIGGER feed_run_status AFTER UPDATE OF status ON runs
+WHEN NEW.status IS NOT OLD.status BEGIN
+    INSERT INTO feed (run_id, status, at)
+    VALUES (NEW.id, NEW.status, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+CREATE TRIGGER feed_stage_status AFTER UPDATE OF status ON stages
+WHEN NEW.status IS NOT OLD.status BEGIN
+    INSERT INTO feed (run_id, service, stage, status, at)
+    VALUES (NEW.run_id, NEW.service, NEW.stage, NEW.status,
+            CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+END;
+CREATE TABLE pipelines (
+    name           TEXT PRIMARY KEY,
+    config_path    TEXT NOT NULL,
+    webhook_secret TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+ALTER TABLE runs ADD COLUMN logs_pruned_at INTEGER;
+"#,
 ];
 
 /// Brings the database up to the newest schema.

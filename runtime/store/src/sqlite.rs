@@ -11,12 +11,16 @@ use seamless_core::state::{RunStatus, StageEvent, StageStatus, apply};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Called after every committed change that the live feed shows (statuses and logs).
+pub type ChangeHook = Arc<dyn Fn() + Send + Sync>;
 
 /// The run database: one SQLite file in WAL mode.
 pub struct Store {
     conn: Mutex<Connection>,
+    on_change: RwLock<Option<ChangeHook>>,
 }
 
 /// Milliseconds since the Unix epoch.
@@ -49,7 +53,25 @@ impl Store {
         migrate(&mut conn).map_err(|e| open_err(e.to_string()))?;
         Ok(Self {
             conn: Mutex::new(conn),
+            on_change: RwLock::new(None),
         })
+    }
+
+    /// Calls `hook` after every committed change of a run's or a stage's status and
+    /// after every batch of log lines, so a live feed learns of them at once (changes
+    /// made by other processes sharing the database are not seen by it).
+    pub fn set_change_hook(&self, hook: ChangeHook) {
+        if let Ok(mut slot) = self.on_change.write() {
+            *slot = Some(hook);
+        }
+    }
+
+    /// Tells the change hook, if any, that something changed.
+    pub(crate) fn changed(&self) {
+        let hook = self.on_change.read().ok().and_then(|h| h.clone());
+        if let Some(hook) = hook {
+            hook();
+        }
     }
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -88,6 +110,8 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        drop(conn);
+        self.changed();
         Ok(())
     }
 
@@ -145,6 +169,8 @@ impl Store {
             ],
         )?;
         tx.commit()?;
+        drop(conn);
+        self.changed();
         Ok(next)
     }
 
@@ -189,6 +215,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound(format!("run '{run_id}'")));
         }
+        self.changed();
         Ok(())
     }
 
@@ -212,6 +239,8 @@ impl Store {
             }
         }
         tx.commit()?;
+        drop(conn);
+        self.changed();
         Ok(())
     }
 

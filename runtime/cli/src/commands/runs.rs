@@ -21,6 +21,7 @@ pub async fn runs(args: RunsArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
         service: args.service.clone(),
         branch: args.branch.clone(),
         limit: args.limit,
+        ..RunFilter::default()
     })?;
     if runs.is_empty() {
         println!("no runs");
