@@ -44,6 +44,47 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Serve GitHub webhooks for one pipeline: pushes and pull requests start runs.
     Serve(ServeArgs),
+    /// Create, list and revoke the API tokens of `seamless serve`.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `seamless token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create(TokenCreateArgs),
+    /// List the tokens (never their values).
+    List,
+    /// Revoke a token by id; requests with it are refused from now on.
+    Revoke(TokenRevokeArgs),
+}
+
+/// Arguments of `seamless token create`.
+#[derive(Debug, clap::Args)]
+pub struct TokenCreateArgs {
+    /// What the token is for (shown in listings and recorded with decisions).
+    pub name: String,
+    /// `viewer` reads; `operator` also approves, rejects, cancels, reruns, triggers,
+    /// rolls back and changes configuration.
+    #[arg(long, value_enum, default_value = "viewer")]
+    pub role: RoleChoice,
+}
+
+/// A token's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleChoice {
+    /// Reads runs, logs, pipelines and deploys.
+    Viewer,
+    /// Also acts on them.
+    Operator,
+}
+
+/// Arguments of `seamless token revoke`.
+#[derive(Debug, clap::Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `seamless token list` shows it.
+    pub id: String,
 }
 
 /// What started a run, as `--trigger` takes it.
@@ -236,6 +277,28 @@ pub struct ServeArgs {
     /// Most runs carried out at once; further requests wait in the queue.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_runs: u16,
+    /// How long the log lines of finished runs are kept, such as `30d` or `12h`, or
+    /// `forever`. Runs and their stages stay in any case.
+    #[arg(long, default_value = "30d", value_name = "DURATION", value_parser = parse_retention)]
+    pub log_retention: Retention,
+}
+
+/// How long logs are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<std::time::Duration>);
+
+fn parse_retention(s: &str) -> Result<Retention, String> {
+    if s == "forever" {
+        return Ok(Retention(None));
+    }
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("{e}; give a duration such as 30d or 12h, or `forever`"))?;
+    if d.is_zero() {
+        return Err(
+            "a retention of 0 would delete logs at once; give `forever` to keep them".into(),
+        );
+    }
+    Ok(Retention(Some(d)))
 }
 
 /// Arguments of `seamless validate`.

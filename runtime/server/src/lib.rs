@@ -17,9 +17,12 @@
 //! anything: runs in progress keep their state in the store, and the next `seamless
 //! serve` (or `seamless resume`) carries them on.
 
+pub mod api;
 pub mod app;
+pub mod live;
 pub mod mirror;
 pub mod pipeline;
+pub mod registry;
 pub mod resume;
 pub mod runtime;
 mod serve;
@@ -28,4 +31,6 @@ pub mod worker;
 
 pub use pipeline::Pipeline;
 pub use runtime::{HostResolver, Runtime};
-pub use serve::{DEFAULT_QUEUE_CAPACITY, ServeOptions, serve, shutdown_signal};
+pub use serve::{
+    DEFAULT_LOG_RETENTION, DEFAULT_QUEUE_CAPACITY, ServeOptions, serve, shutdown_signal,
+};

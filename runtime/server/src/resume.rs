@@ -30,7 +30,8 @@ pub async fn resume_orphans(runtime: Runtime) {
     while tasks.join_next().await.is_some() {}
 }
 
-async fn resume_one(runtime: Runtime, run_id: String, host_name: String) {
+/// Resumes one run on the host it was started on, and logs how it ended.
+pub(crate) async fn resume_one(runtime: Runtime, run_id: String, host_name: String) {
     let host = match runtime.hosts.host(&host_name).await {
         Ok(host) => host,
         Err(e) => {

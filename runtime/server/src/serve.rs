@@ -3,11 +3,15 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::api::ApiState;
+use crate::live::Hub;
 use crate::pipeline::Pipeline;
+use crate::registry::Pipelines;
 use crate::resume::resume_orphans;
 use crate::runtime::Runtime;
 use crate::webhooks::{WEBHOOK_PATH, WebhookConfig, WebhookState};
@@ -29,7 +33,15 @@ pub struct ServeOptions {
     pub max_runs: usize,
     /// How many accepted requests may wait for a run slot.
     pub queue_capacity: usize,
+    /// How long the log lines of finished runs are kept (`None`: for ever).
+    pub log_retention: Option<Duration>,
 }
+
+/// The log retention when none is given.
+pub const DEFAULT_LOG_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How often logs past their retention are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Serves `pipeline` until `shutdown` completes: resumes orphaned runs in the
 /// background, then answers webhooks and carries their runs out.
@@ -52,9 +64,29 @@ pub async fn serve(
         "listening on http://{addr} (webhooks at {WEBHOOK_PATH})"
     );
     tokio::spawn(resume_orphans(runtime.clone()));
+    let stop = CancellationToken::new();
+    if let Some(retention) = options.log_retention {
+        tokio::spawn(prune_logs(runtime.clone(), retention, stop.clone()));
+    }
+    let hub = Hub::new(runtime.store.clone());
+    tokio::spawn(hub.clone().run(stop.clone()));
+    let pipelines = Arc::new(Pipelines::new());
+    runtime
+        .store
+        .put_pipeline(
+            &pipeline.config.pipeline,
+            &pipeline.config.file.display().to_string(),
+            std::str::from_utf8(options.webhook.secret()).ok(),
+        )
+        .map_err(std::io::Error::other)?;
+    pipelines.insert(pipeline.clone());
+    let api = ApiState {
+        runtime: runtime.clone(),
+        pipelines,
+        hub,
+    };
 
     let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
-    let stop = CancellationToken::new();
     let worker = Worker::new(
         runtime.clone(),
         pipeline,
@@ -64,13 +96,30 @@ pub async fn serve(
     let worker = tokio::spawn(worker.run(requests, stop.clone()));
 
     let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue));
-    let served = axum::serve(listener, crate::app::router(state))
+    let served = axum::serve(listener, crate::app::router(state, api))
         .with_graceful_shutdown(shutdown)
         .await;
     stop.cancel();
     let _ = worker.await;
     tracing::info!("stopped; runs in progress are left for the next start to resume");
     served
+}
+
+/// Deletes the logs of runs that finished more than `retention` ago, hourly.
+async fn prune_logs(runtime: Runtime, retention: Duration, stop: CancellationToken) {
+    loop {
+        let cutoff =
+            seamless_store::now_ms() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+        match runtime.store.prune_logs(cutoff) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(lines = n, "deleted log lines past their retention"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete old log lines"),
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

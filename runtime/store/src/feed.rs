@@ -5,7 +5,8 @@
 //!
 //! SQLite has one writer at a time and assigns ids inside the writing transaction, so
 //! ids become visible in increasing order: reading `id > last` never skips a row that
-//! commits later.
+//! commits later. Each status change also records the newest log line's id at that
+//! moment, which places it exactly between two log lines.
 
 use rusqlite::params;
 
@@ -31,6 +32,9 @@ pub struct FeedEntry {
     pub started_at: Option<i64>,
     /// For stage changes: when it finished, in Unix milliseconds.
     pub finished_at: Option<i64>,
+    /// The id of the newest log line when the change was made: the change comes after
+    /// that line and before the next one.
+    pub after_log: i64,
 }
 
 /// A stored log line with its place in the log.
@@ -96,7 +100,8 @@ impl Store {
     ) -> Result<Vec<FeedEntry>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT f.id, f.run_id, f.service, f.stage, f.status, f.at, s.started_at, s.finished_at
+            "SELECT f.id, f.run_id, f.service, f.stage, f.status, f.at, s.started_at, s.finished_at,
+                    f.after_log
              FROM feed f LEFT JOIN stages s
                ON f.stage IS NOT NULL AND s.run_id = f.run_id AND s.service = f.service
                   AND s.stage = f.stage
@@ -113,6 +118,7 @@ impl Store {
                 at: r.get(5)?,
                 started_at: r.get(6)?,
                 finished_at: r.get(7)?,
+                after_log: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

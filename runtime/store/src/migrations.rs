@@ -119,23 +119,27 @@ CREATE TABLE feed (
     service TEXT,
     stage   TEXT,
     status  TEXT NOT NULL,
-    at      INTEGER NOT NULL
+    at      INTEGER NOT NULL,
+    after_log INTEGER NOT NULL
 );
 CREATE INDEX feed_by_run ON feed(run_id, id);
 CREATE INDEX logs_by_run ON logs(run_id, id);
 CREATE TRIGGER feed_run_created AFTER INSERT ON runs BEGIN
-    INSERT INTO feed (run_id, status, at) VALUES (NEW.id, NEW.status, NEW.created_at);
+    INSERT INTO feed (run_id, status, at, after_log)
+    VALUES (NEW.id, NEW.status, NEW.created_at, (SELECT COALESCE(MAX(id), 0) FROM logs));
 END;
 CREATE TRIGGER feed_run_status AFTER UPDATE OF status ON runs
 WHEN NEW.status IS NOT OLD.status BEGIN
-    INSERT INTO feed (run_id, status, at)
-    VALUES (NEW.id, NEW.status, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+    INSERT INTO feed (run_id, status, at, after_log)
+    VALUES (NEW.id, NEW.status, CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER),
+            (SELECT COALESCE(MAX(id), 0) FROM logs));
 END;
 CREATE TRIGGER feed_stage_status AFTER UPDATE OF status ON stages
 WHEN NEW.status IS NOT OLD.status BEGIN
-    INSERT INTO feed (run_id, service, stage, status, at)
+    INSERT INTO feed (run_id, service, stage, status, at, after_log)
     VALUES (NEW.run_id, NEW.service, NEW.stage, NEW.status,
-            CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER));
+            CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER),
+            (SELECT COALESCE(MAX(id), 0) FROM logs));
 END;
 CREATE TABLE pipelines (
     name           TEXT PRIMARY KEY,

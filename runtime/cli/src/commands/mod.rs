@@ -9,6 +9,7 @@ mod run;
 mod runs;
 mod serve;
 mod session;
+mod token;
 mod validate;
 
 use crate::args::{Cli, Command};
@@ -22,6 +23,7 @@ pub const EXIT_INVALID: u8 = 2;
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args, cli.data_dir).await,
+        Command::Token(command) => token::token(command, cli.data_dir),
         Command::Validate(args) => Ok(validate::validate(&args)),
         Command::Init(args) => init::init(&args).map(|()| ExitCode::SUCCESS),
         Command::Resume(args) => resume::resume(args, cli.data_dir).await,

@@ -55,6 +55,7 @@ pub async fn serve(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ExitCod
         max_parallel: usize::from(args.parallel),
         max_runs: usize::from(args.max_runs),
         queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        log_retention: args.log_retention.0,
     };
     let pipeline = Pipeline::new(config, config_text);
     run_server(runtime, pipeline, options, shutdown_signal())

@@ -281,6 +281,17 @@ pub enum PluginRef {
     Approval,
 }
 
+impl std::fmt::Display for PluginRef {
+    /// As written in `uses`: `builtin:NAME`, the component's path, or `gate:approval`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Builtin(name) => write!(f, "builtin:{name}"),
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Approval => f.write_str("gate:approval"),
+        }
+    }
+}
+
 /// Capabilities granted to a stage's plugin; everything is denied by default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {

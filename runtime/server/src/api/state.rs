@@ -1,0 +1,18 @@
+//! What the API handlers share.
+
+use std::sync::Arc;
+
+use crate::live::Hub;
+use crate::registry::Pipelines;
+use crate::runtime::Runtime;
+
+/// The API's shared state.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The store, engine and hosts.
+    pub runtime: Runtime,
+    /// The pipelines the server carries out.
+    pub pipelines: Arc<Pipelines>,
+    /// The live feed.
+    pub hub: Arc<Hub>,
+}
