@@ -12,11 +12,12 @@ mod plugins;
 mod readiness;
 mod recovery;
 mod request;
+pub mod rollback;
 mod run;
 mod secrets;
 mod workspaces;
 
 pub use events::RunEvent;
 pub use ledger::StoreLedger;
-pub use request::{RunOutcome, RunRequest};
+pub use request::{RunOutcome, RunRequest, stored_request};
 pub use run::{Scheduler, SchedulerError};

@@ -162,3 +162,29 @@ impl StoredRequest {
         }
     }
 }
+
+/// The request a stored run was started with (its configuration parsed from the text
+/// stored with it), and its workspace.
+pub fn stored_request(
+    run: &seamless_store::RunRecord,
+) -> Result<(RunRequest, PathBuf), crate::SchedulerError> {
+    use crate::SchedulerError;
+    let run_id = &run.id;
+    let stored: StoredRequest = serde_json::from_str(&run.request).map_err(|e| {
+        SchedulerError::Resume(format!("run '{run_id}' has no resumable record: {e}"))
+    })?;
+    let root = stored
+        .config_file
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let display = stored.config_file.display().to_string();
+    let config =
+        seamless_core::config::parse(&display, &stored.config_text, &root).map_err(|e| {
+            SchedulerError::Resume(format!(
+                "the configuration run '{run_id}' was planned with no longer loads:\n{e}"
+            ))
+        })?;
+    let workspace = stored.workspace.clone();
+    Ok((stored.into_request(config), workspace))
+}

@@ -172,23 +172,7 @@ impl Scheduler {
                 run.owner_pid.unwrap_or_default()
             )));
         }
-        let stored: StoredRequest = serde_json::from_str(&run.request).map_err(|e| {
-            SchedulerError::Resume(format!("run '{run_id}' has no resumable record: {e}"))
-        })?;
-        let root = stored
-            .config_file
-            .parent()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let display = stored.config_file.display().to_string();
-        let config =
-            seamless_core::config::parse(&display, &stored.config_text, &root).map_err(|e| {
-                SchedulerError::Resume(format!(
-                    "the configuration run '{run_id}' was planned with no longer loads:\n{e}"
-                ))
-            })?;
-        let workspace = stored.workspace.clone();
-        let request = stored.into_request(config);
+        let (request, workspace) = crate::request::stored_request(&run)?;
 
         let records = self.store.stages(run_id)?;
         if records.len() != request.plan.instances.len() {
