@@ -236,6 +236,21 @@ pub struct ServeArgs {
     /// Most runs carried out at once; further requests wait in the queue.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_runs: u16,
+    /// The GitHub REST API that commit statuses are posted to (GitHub Enterprise:
+    /// https://HOST/api/v3).
+    #[arg(long, value_name = "URL", default_value = seamless_server::github::DEFAULT_API_URL)]
+    pub github_api: String,
+    /// The environment variable holding the GitHub token (statuses: write; for
+    /// auto-merge, contents and pull requests: write). Without a token no commit status
+    /// is posted.
+    #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
+    pub github_token_env: Option<String>,
+    /// The file holding the GitHub token (a trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub github_token_file: Option<PathBuf>,
+    /// The server's public base URL; commit statuses link to URL/runs/RUN.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// Arguments of `seamless validate`.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::github::{GitHubClient, StatusReporter};
 use crate::pipeline::Pipeline;
 use crate::resume::resume_orphans;
 use crate::runtime::Runtime;
@@ -29,6 +30,12 @@ pub struct ServeOptions {
     pub max_runs: usize,
     /// How many accepted requests may wait for a run slot.
     pub queue_capacity: usize,
+    /// Where commit statuses are posted (and pull requests merged); `None` posts
+    /// nothing.
+    pub github: Option<GitHubClient>,
+    /// The server's public base URL, such as `https://ci.example.com`; commit statuses
+    /// link to `{public_url}/runs/{run}`.
+    pub public_url: Option<String>,
 }
 
 /// Serves `pipeline` until `shutdown` completes: resumes orphaned runs in the
@@ -52,15 +59,19 @@ pub async fn serve(
         "listening on http://{addr} (webhooks at {WEBHOOK_PATH})"
     );
     tokio::spawn(resume_orphans(runtime.clone()));
+    let statuses = statuses(&pipeline, &options);
 
     let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
     let stop = CancellationToken::new();
-    let worker = Worker::new(
+    let mut worker = Worker::new(
         runtime.clone(),
         pipeline,
         options.max_parallel,
         options.max_runs,
     );
+    if let Some(reporter) = statuses {
+        worker = worker.with_statuses(reporter);
+    }
     let worker = tokio::spawn(worker.run(requests, stop.clone()));
 
     let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue));
@@ -71,6 +82,35 @@ pub async fn serve(
     let _ = worker.await;
     tracing::info!("stopped; runs in progress are left for the next start to resume");
     served
+}
+
+/// The reporter of commit statuses, if a GitHub client is configured; says at start
+/// what is (not) posted.
+fn statuses(pipeline: &Pipeline, options: &ServeOptions) -> Option<StatusReporter> {
+    let auto_merge = pipeline.config.triggers.pull_request_auto_merge;
+    let Some(client) = options.github.clone() else {
+        tracing::info!("no GitHub token given: commit statuses are not posted");
+        if auto_merge {
+            tracing::warn!(
+                "[triggers.pull-request] auto-merge is on, but without a GitHub token \
+                 no pull request is merged"
+            );
+        }
+        return None;
+    };
+    let api = client.api_url();
+    let reporter = StatusReporter::new(
+        client,
+        &pipeline.config.pipeline,
+        options.public_url.as_deref(),
+    );
+    tracing::info!(
+        api = %api,
+        context = reporter.context(),
+        auto_merge,
+        "commit statuses are posted to GitHub"
+    );
+    Some(reporter)
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
