@@ -1,7 +1,8 @@
 //! `seamless serve`: signed GitHub deliveries (in GitHub's documented shapes) start runs
 //! of a scratch git repository cloned over `file://`; bad signatures and redeliveries
 //! start nothing; a server start resumes orphaned runs; SIGTERM stops the server
-//! without cancelling what runs.
+//! without cancelling what runs. [`github`]: commit statuses and auto-merge against a
+//! stand-in GitHub.
 
 use crate::support::{Scratch, seamless_bin, wait_for};
 use hmac::{Hmac, KeyInit, Mac};
@@ -15,6 +16,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
+
+mod github;
 
 const SECRET_VAR: &str = "SEAMLESS_TEST_SECRET";
 const SECRET: &str = "serve-e2e-webhook-secret";
@@ -182,6 +185,11 @@ impl Repo {
 
     /// `seamless <args> --data-dir D` in the background, its output in files.
     fn spawn(&self, name: &str, args: &[&str]) -> Bg {
+        self.spawn_with(name, args, &[])
+    }
+
+    /// [`Repo::spawn`] with `env` set as well.
+    fn spawn_with(&self, name: &str, args: &[&str], env: &[(&str, &str)]) -> Bg {
         let out = self.logs.path().join(format!("{name}.out"));
         let err = self.logs.path().join(format!("{name}.err"));
         let child = Command::new(seamless_bin())
@@ -189,6 +197,7 @@ impl Repo {
             .arg("--data-dir")
             .arg(self.scratch.data.path())
             .env(SECRET_VAR, SECRET)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(File::create(&out).unwrap())
             .stderr(File::create(&err).unwrap())
@@ -203,21 +212,25 @@ impl Repo {
 
     /// `seamless serve <checkout>` on a free port, once it answers.
     fn serve(&self, name: &str) -> Server {
+        self.serve_with(name, &[], &[])
+    }
+
+    /// [`Repo::serve`] with more arguments and environment variables.
+    fn serve_with(&self, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
-        let bg = self.spawn(
-            name,
-            &[
-                "serve",
-                self.checkout.path().to_str().unwrap(),
-                "--listen",
-                &listen,
-                "--webhook-secret-env",
-                SECRET_VAR,
-                "--host",
-                "local",
-            ],
-        );
+        let mut args = vec![
+            "serve",
+            self.checkout.path().to_str().unwrap(),
+            "--listen",
+            &listen,
+            "--webhook-secret-env",
+            SECRET_VAR,
+            "--host",
+            "local",
+        ];
+        args.extend_from_slice(extra);
+        let bg = self.spawn_with(name, &args, env);
         let mut server = Server { bg, port };
         wait_for(
             "the server to answer",

@@ -281,6 +281,21 @@ pub struct ServeArgs {
     /// `forever`. Runs and their stages stay in any case.
     #[arg(long, default_value = "30d", value_name = "DURATION", value_parser = parse_retention)]
     pub log_retention: Retention,
+    /// The GitHub REST API that commit statuses are posted to (GitHub Enterprise:
+    /// https://HOST/api/v3).
+    #[arg(long, value_name = "URL", default_value = seamless_server::github::DEFAULT_API_URL)]
+    pub github_api: String,
+    /// The environment variable holding the GitHub token (statuses: write; for
+    /// auto-merge, contents and pull requests: write). Without a token no commit status
+    /// is posted.
+    #[arg(long, value_name = "VAR", conflicts_with = "github_token_file")]
+    pub github_token_env: Option<String>,
+    /// The file holding the GitHub token (a trailing newline is ignored).
+    #[arg(long, value_name = "FILE")]
+    pub github_token_file: Option<PathBuf>,
+    /// The server's public base URL; commit statuses link to URL/runs/RUN.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// How long logs are kept.

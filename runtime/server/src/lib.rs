@@ -6,6 +6,11 @@
 //! - [`worker`]: takes queued requests, decides whether they run, selects the services
 //!   whose files changed (through bare mirrors of the repositories, [`mirror`]), plans
 //!   and carries the runs out, at most `max_runs` at once;
+//! - [`github`]: with a GitHub token, posts each run's commit statuses (`pending`, then
+//!   `success`, `failure` or `error`, as context `seamless/<pipeline>`) and merges a
+//!   pull request whose run passed when `[triggers.pull-request] auto-merge` is on, in
+//!   the background (retried, never failing or delaying a run); the API base URL is
+//!   configurable, so tests use a local stand-in;
 //! - [`resume`]: on start, carries on every unfinished run whose process died;
 //! - [`app`]: the router; [`serve()`]: binds, serves and stops gracefully.
 //!
@@ -13,12 +18,19 @@
 //! a team runs one server per pipeline (each with its own `--listen` address and
 //! webhook secret, and they may share a data directory).
 //!
+//! The GitHub token is held in this process's memory only. Stages never see the
+//! server's environment (plugins get no environment variables; the local host clears
+//! commands' environment but for `PATH` and `HOME`; Docker containers get only their
+//! spec's), and secrets reach only the stages granted them, so a stage sees the token
+//! only if `seamless.toml` declares it as a secret and grants it.
+//!
 //! Stopping (SIGTERM or Ctrl-C) stops accepting deliveries and exits without cancelling
 //! anything: runs in progress keep their state in the store, and the next `seamless
 //! serve` (or `seamless resume`) carries them on.
 
 pub mod api;
 pub mod app;
+pub mod github;
 pub mod live;
 pub mod mirror;
 pub mod pipeline;

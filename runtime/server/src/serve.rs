@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ApiState;
+use crate::github::{GitHubClient, StatusReporter};
 use crate::live::Hub;
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
@@ -35,6 +36,12 @@ pub struct ServeOptions {
     pub queue_capacity: usize,
     /// How long the log lines of finished runs are kept (`None`: for ever).
     pub log_retention: Option<Duration>,
+    /// Where commit statuses are posted (and pull requests merged); `None` posts
+    /// nothing.
+    pub github: Option<GitHubClient>,
+    /// The server's public base URL, such as `https://ci.example.com`; commit statuses
+    /// link to `{public_url}/runs/{run}`.
+    pub public_url: Option<String>,
 }
 
 /// The log retention when none is given.
@@ -86,13 +93,18 @@ pub async fn serve(
         hub,
     };
 
+    let statuses = statuses(&pipeline, &options);
+
     let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
-    let worker = Worker::new(
+    let mut worker = Worker::new(
         runtime.clone(),
         pipeline,
         options.max_parallel,
         options.max_runs,
     );
+    if let Some(reporter) = statuses {
+        worker = worker.with_statuses(reporter);
+    }
     let worker = tokio::spawn(worker.run(requests, stop.clone()));
 
     let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue));
@@ -120,6 +132,35 @@ async fn prune_logs(runtime: Runtime, retention: Duration, stop: CancellationTok
             () = tokio::time::sleep(PRUNE_EVERY) => {}
         }
     }
+}
+
+/// The reporter of commit statuses, if a GitHub client is configured; says at start
+/// what is (not) posted.
+fn statuses(pipeline: &Pipeline, options: &ServeOptions) -> Option<StatusReporter> {
+    let auto_merge = pipeline.config.triggers.pull_request_auto_merge;
+    let Some(client) = options.github.clone() else {
+        tracing::info!("no GitHub token given: commit statuses are not posted");
+        if auto_merge {
+            tracing::warn!(
+                "[triggers.pull-request] auto-merge is on, but without a GitHub token \
+                 no pull request is merged"
+            );
+        }
+        return None;
+    };
+    let api = client.api_url();
+    let reporter = StatusReporter::new(
+        client,
+        &pipeline.config.pipeline,
+        options.public_url.as_deref(),
+    );
+    tracing::info!(
+        api = %api,
+        context = reporter.context(),
+        auto_merge,
+        "commit statuses are posted to GitHub"
+    );
+    Some(reporter)
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.

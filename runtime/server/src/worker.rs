@@ -2,16 +2,25 @@
 //! services whose files changed, plans the run and hands it to the scheduler, with at
 //! most `max_runs` runs at once. A failing run (or a panicking one) is logged and never
 //! stops the worker.
+//!
+//! With a [`StatusReporter`] ([`Worker::with_statuses`]), every push and pull request
+//! that gets this far has its commit statuses posted: `pending` once its run exists,
+//! then `success`, `failure`, or `error` (cancelled, or not carried out); `success`
+//! also when nothing needed to run (no service changed), so a required check does not
+//! wait forever. A pull request whose run passed is merged when `[triggers.pull-request]
+//! auto-merge` is on.
 
 use std::sync::Arc;
 
 use seamless_core::config::{Config, Trigger};
 use seamless_core::plan::{PlanFilter, changed_services, plan};
+use seamless_core::state::{RunStatus, StageStatus};
 use seamless_engine::SourceSpec;
 use seamless_scheduler::{RunEvent, RunRequest};
 use tokio::sync::{OwnedRwLockReadGuard, RwLock, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use crate::github::{CommitRef, CommitReport, Ending, StatusReporter};
 use crate::mirror::{Mirrors, Range};
 use crate::pipeline::Pipeline;
 use crate::runtime::Runtime;
@@ -28,6 +37,18 @@ pub fn ignored(request: &TriggerRequest, config: &Config) -> Option<String> {
             ))
         }
         _ => None,
+    }
+}
+
+/// The final commit status of a run that ended with `status`, whose first failed stage
+/// was `failed_at`; `None` for a run left unfinished (its status stays `pending`).
+pub fn ending(status: RunStatus, failed_at: Option<String>) -> Option<Ending> {
+    match status {
+        RunStatus::Success => Some(Ending::Passed),
+        RunStatus::Failure => Some(Ending::Failed { at: failed_at }),
+        RunStatus::Cancelled => Some(Ending::Cancelled),
+        RunStatus::AwaitingApproval => Some(Ending::AwaitingApproval),
+        RunStatus::InProgress => None,
     }
 }
 
@@ -51,6 +72,7 @@ struct Shared {
     pipeline: Pipeline,
     mirrors: Mirrors,
     max_parallel: usize,
+    statuses: Option<StatusReporter>,
 }
 
 impl Worker {
@@ -64,9 +86,20 @@ impl Worker {
                 pipeline,
                 mirrors,
                 max_parallel: max_parallel.max(1),
+                statuses: None,
             }),
             max_runs: max_runs.max(1),
         }
+    }
+
+    /// The same worker, posting commit statuses (and merging pull requests) through
+    /// `reporter`.
+    pub fn with_statuses(mut self, reporter: StatusReporter) -> Self {
+        // Nothing shares `shared` before `run`.
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.statuses = Some(reporter);
+        }
+        self
     }
 
     /// Takes requests until the queue closes or `stop` fires. Runs it started go on in
@@ -151,6 +184,7 @@ impl Shared {
             }
             selection = self.select(&request) => selection,
         };
+        let report = self.report(&request);
         let services = match selection {
             Selection::All => Vec::new(),
             Selection::Only(services) if services.is_empty() => {
@@ -159,6 +193,9 @@ impl Shared {
                     commit = %request.commit_sha,
                     "no service changed; nothing to run"
                 );
+                if let Some(report) = &report {
+                    report.ended(None, Ending::NothingToRun("no service changed".into()));
+                }
                 return;
             }
             Selection::Only(services) => services,
@@ -172,6 +209,9 @@ impl Shared {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(delivery, error = %e, "cannot plan the run");
+                if let Some(report) = &report {
+                    report.ended(None, Ending::NotCarriedOut);
+                }
                 return;
             }
         };
@@ -180,6 +220,10 @@ impl Shared {
                 delivery,
                 "no service takes part in a {trigger} run; nothing to run"
             );
+            if let Some(report) = &report {
+                let why = format!("no service takes part in {trigger} runs");
+                report.ended(None, Ending::NothingToRun(why));
+            }
             return;
         }
         let run_request = RunRequest {
@@ -200,22 +244,43 @@ impl Shared {
             return;
         }
         let mut starting = Some(starting);
+        let (mut run_id, mut failed_at) = (None::<String>, None::<String>);
         let scheduler = self.runtime.scheduler(self.runtime.host.clone());
         let (tx, mut events) = mpsc::unbounded_channel();
         let run = scheduler.run(run_request, tx, CancellationToken::new());
         tokio::pin!(run);
-        let mut on_event = |event: RunEvent| {
-            if let RunEvent::Planned { run_id, instances } = event {
+        let mut on_event = |event: RunEvent| match event {
+            RunEvent::Planned {
+                run_id: id,
+                instances,
+            } => {
                 starting.take();
                 tracing::info!(
-                    run = %run_id, delivery, trigger = %trigger, branch = %request.branch,
+                    run = %id, delivery, trigger = %trigger, branch = %request.branch,
                     commit = %request.commit_sha, instances = instances.len(),
                     "run started"
                 );
-                if let Err(e) = self.runtime.store.set_delivery_run(delivery, &run_id) {
-                    tracing::warn!(run = %run_id, delivery, error = %e, "cannot link the delivery to its run");
+                if let Err(e) = self.runtime.store.set_delivery_run(delivery, &id) {
+                    tracing::warn!(run = %id, delivery, error = %e, "cannot link the delivery to its run");
                 }
+                if let Some(report) = &report {
+                    report.running(&id);
+                }
+                run_id = Some(id);
             }
+            RunEvent::Stage {
+                service,
+                stage,
+                status: StageStatus::Failure,
+                ..
+            } if failed_at.is_none() => {
+                failed_at = Some(if service.is_empty() {
+                    stage
+                } else {
+                    format!("{stage} ({service})")
+                });
+            }
+            _ => {}
         };
         let outcome = loop {
             tokio::select! {
@@ -226,10 +291,35 @@ impl Shared {
         while let Ok(event) = events.try_recv() {
             on_event(event);
         }
-        match outcome {
-            Ok(o) => tracing::info!(run = %o.run_id, delivery, status = %o.status, "run ended"),
-            Err(e) => tracing::error!(delivery, error = %e, "the run could not be carried out"),
+        let ending = match outcome {
+            Ok(o) => {
+                tracing::info!(run = %o.run_id, delivery, status = %o.status, "run ended");
+                run_id = Some(o.run_id);
+                ending(o.status, failed_at)
+            }
+            Err(e) => {
+                tracing::error!(delivery, error = %e, "the run could not be carried out");
+                Some(Ending::NotCarriedOut)
+            }
+        };
+        if let (Some(report), Some(ending)) = (&report, ending) {
+            report.ended(run_id.as_deref(), ending);
         }
+    }
+
+    /// Where the request's commit statuses go, if the server posts them.
+    fn report(&self, request: &TriggerRequest) -> Option<CommitReport> {
+        let reporter = self.statuses.as_ref()?;
+        let triggers = &self.pipeline.config.triggers;
+        let merge = (request.trigger == WebhookTrigger::PullRequest
+            && triggers.pull_request_auto_merge)
+            .then_some(triggers.pull_request_merge_method);
+        let commit = CommitRef {
+            repository: request.repository.clone(),
+            sha: request.commit_sha.clone(),
+            pull_request: request.pull_request,
+        };
+        Some(reporter.report(commit, merge))
     }
 
     /// The services whose files changed; every service when that cannot be told.
@@ -309,6 +399,24 @@ mod tests {
             ignored(&request(WebhookTrigger::Push, "release"), &release),
             None
         );
+    }
+
+    #[test]
+    fn run_statuses_map_to_commit_statuses() {
+        let failed = ending(RunStatus::Failure, Some("show (app)".into()));
+        assert_eq!(
+            failed,
+            Some(Ending::Failed {
+                at: Some("show (app)".into())
+            })
+        );
+        assert_eq!(ending(RunStatus::Success, None), Some(Ending::Passed));
+        assert_eq!(ending(RunStatus::Cancelled, None), Some(Ending::Cancelled));
+        assert_eq!(
+            ending(RunStatus::AwaitingApproval, None),
+            Some(Ending::AwaitingApproval)
+        );
+        assert_eq!(ending(RunStatus::InProgress, None), None, "left for resume");
     }
 
     #[test]

@@ -104,6 +104,49 @@ pub struct Triggers {
     pub manual_until: Option<String>,
     /// Branches whose pushes start runs (default: the default branch).
     pub push_branches: Vec<String>,
+    /// Whether `seamless serve` merges a pull request whose run succeeded (default
+    /// false).
+    pub pull_request_auto_merge: bool,
+    /// How it merges them (default [`MergeMethod::Merge`]).
+    pub pull_request_merge_method: MergeMethod,
+}
+
+/// How a pull request is merged (GitHub's `merge_method`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum MergeMethod {
+    /// A merge commit.
+    #[default]
+    Merge,
+    /// One commit of all the changes.
+    Squash,
+    /// The commits replayed onto the base branch.
+    Rebase,
+}
+
+impl MergeMethod {
+    /// Every method, in the order the docs list them.
+    pub const ALL: [MergeMethod; 3] =
+        [MergeMethod::Merge, MergeMethod::Squash, MergeMethod::Rebase];
+
+    /// The name in `seamless.toml` and GitHub's API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MergeMethod::Merge => "merge",
+            MergeMethod::Squash => "squash",
+            MergeMethod::Rebase => "rebase",
+        }
+    }
+
+    /// The method called `name`, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for MergeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Triggers {
@@ -126,6 +169,8 @@ impl Default for Triggers {
             push_until: None,
             manual_until: None,
             push_branches: vec!["main".into()],
+            pull_request_auto_merge: false,
+            pull_request_merge_method: MergeMethod::Merge,
         }
     }
 }

@@ -62,6 +62,8 @@ pub(crate) struct RawTriggers {
 pub(crate) struct RawTrigger {
     pub until: Option<Spanned<String>>,
     pub branches: Option<Vec<Spanned<String>>>,
+    pub auto_merge: Option<Spanned<bool>>,
+    pub merge_method: Option<Spanned<String>>,
 }
 
 /// `[workspaces]`.

@@ -83,14 +83,7 @@ pub(crate) fn validate(
     };
     let stage_names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
     let mut triggers = triggers;
-    if triggers.pull_request_until.is_none()
-        && raw
-            .triggers
-            .as_ref()
-            .and_then(|t| t.get_ref().pull_request.as_ref())
-            .is_none()
-        && stage_names.contains(&DEFAULT_PULL_REQUEST_UNTIL)
-    {
+    if triggers.pull_request_until.is_none() && stage_names.contains(&DEFAULT_PULL_REQUEST_UNTIL) {
         // Pull requests stop after integration tests unless the file says otherwise.
         triggers.pull_request_until = Some(DEFAULT_PULL_REQUEST_UNTIL.to_string());
     }

@@ -7,7 +7,7 @@ use toml::Spanned;
 use super::super::duration::parse_duration;
 use super::super::error::ConfigError;
 use super::super::location::Source;
-use super::super::model::Triggers;
+use super::super::model::{MergeMethod, Triggers};
 use super::super::schema::{RawApproval, RawRegistry, RawTrigger, RawTriggers, RawWorkspaces};
 
 /// Default number of run workspaces kept.
@@ -82,6 +82,48 @@ pub(crate) fn triggers(
                      [triggers.{name}]"
                 ),
             ));
+        }
+    }
+    for (name, trigger) in [("push", &raw.push), ("manual", &raw.manual)] {
+        let Some(trigger) = trigger.as_ref().map(Spanned::get_ref) else {
+            continue;
+        };
+        let spans = [
+            ("auto-merge", trigger.auto_merge.as_ref().map(Spanned::span)),
+            (
+                "merge-method",
+                trigger.merge_method.as_ref().map(Spanned::span),
+            ),
+        ];
+        for (key, span) in spans {
+            if let Some(span) = span {
+                errors.push(source.error(
+                    span,
+                    format!(
+                        "`{key}` is only read under [triggers.pull-request]; remove it from \
+                         [triggers.{name}]"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(pull_request) = raw.pull_request.as_ref().map(Spanned::get_ref) {
+        triggers.pull_request_auto_merge = pull_request
+            .auto_merge
+            .as_ref()
+            .is_some_and(|a| *a.get_ref());
+        if let Some(method) = &pull_request.merge_method {
+            match MergeMethod::parse(method.get_ref()) {
+                Some(m) => triggers.pull_request_merge_method = m,
+                None => errors.push(source.error(
+                    method.span(),
+                    format!(
+                        "unknown merge-method = \"{}\"; expected \"merge\", \"squash\" or \
+                         \"rebase\"",
+                        method.get_ref()
+                    ),
+                )),
+            }
         }
     }
     triggers.push_branches = match raw

@@ -154,3 +154,25 @@ fn missing_dockerfile_of_default_path_points_at_the_service_name() {
     assert_eq!((errors.0[0].line, errors.0[0].column), (4, 8));
     assert!(errors.0[0].message.contains("no Dockerfile"), "{errors}");
 }
+
+#[test]
+fn pull_request_auto_merge_is_off_by_default_and_read_with_its_method() {
+    use crate::config::MergeMethod;
+    let dir = repo();
+    let default = parse_in(dir.path(), "").unwrap().triggers;
+    assert!(!default.pull_request_auto_merge);
+    assert_eq!(default.pull_request_merge_method, MergeMethod::Merge);
+
+    let on = parse_in(dir.path(), "[triggers.pull-request]\nauto-merge = true\n").unwrap();
+    assert!(on.triggers.pull_request_auto_merge);
+    assert_eq!(on.triggers.pull_request_merge_method, MergeMethod::Merge);
+    assert_eq!(
+        on.triggers.pull_request_until.as_deref(),
+        Some("integration-test"),
+        "a [triggers.pull-request] table without `until` keeps the default"
+    );
+
+    let squash = "[triggers.pull-request]\nauto-merge = true\nmerge-method = \"squash\"\n";
+    let squash = parse_in(dir.path(), squash).unwrap().triggers;
+    assert_eq!(squash.pull_request_merge_method, MergeMethod::Squash);
+}

@@ -1,0 +1,274 @@
+//! One HTTP/1.1 exchange per request, on a fresh connection: plain TCP for `http://`,
+//! TLS (rustls, with the Mozilla roots of `webpki-roots`) for `https://`. Proxies are
+//! not supported.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::ServerName;
+
+use super::error::GitHubError;
+
+/// Answers longer than this are cut off (GitHub's answers to these calls are small).
+const MAX_ANSWER: usize = 1024 * 1024;
+
+/// Where the API is: scheme, host, port and path prefix (for GitHub Enterprise's
+/// `/api/v3`).
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoint {
+    https: bool,
+    /// The host to connect to, without IPv6 brackets.
+    host: String,
+    port: u16,
+    /// The `Host` header: the URL's authority.
+    authority: String,
+    /// The path prefix, without a trailing `/` (empty at the root).
+    prefix: String,
+}
+
+impl Endpoint {
+    /// Parses an `http://` or `https://` base URL without credentials, query or fragment.
+    pub(crate) fn parse(url: &str) -> Result<Self, GitHubError> {
+        let invalid = |reason: &str| GitHubError::InvalidBase {
+            url: url.to_string(),
+            reason: reason.to_string(),
+        };
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| invalid("not a URL; give one like https://api.github.com"))?;
+        let https = match uri.scheme_str() {
+            Some("https") => true,
+            Some("http") => false,
+            _ => return Err(invalid("the scheme must be http or https")),
+        };
+        let authority = uri
+            .authority()
+            .ok_or_else(|| invalid("no host"))?
+            .as_str()
+            .to_string();
+        if authority.contains('@') {
+            return Err(invalid("credentials do not belong in the URL"));
+        }
+        if uri.query().is_some() || url.contains('#') {
+            return Err(invalid("a query or fragment does not belong in the URL"));
+        }
+        let host = uri
+            .host()
+            .ok_or_else(|| invalid("no host"))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let prefix = uri.path().trim_end_matches('/').to_string();
+        Ok(Self {
+            https,
+            host,
+            port,
+            authority,
+            prefix,
+        })
+    }
+
+    /// The full URL of `path` (which starts with `/`), for messages.
+    pub(crate) fn url(&self, path: &str) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{}{path}", self.authority, self.prefix)
+    }
+}
+
+/// Sends requests to one [`Endpoint`].
+#[derive(Clone)]
+pub(crate) struct Transport {
+    endpoint: Endpoint,
+    tls: Option<TlsConnector>,
+    timeout: Duration,
+}
+
+/// A status and a body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+}
+
+impl Transport {
+    /// A transport to `endpoint`, each exchange bounded by `timeout`.
+    pub(crate) fn new(endpoint: Endpoint, timeout: Duration) -> Result<Self, GitHubError> {
+        let tls = if endpoint.https {
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+            };
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| GitHubError::InvalidBase {
+                    url: endpoint.url(""),
+                    reason: format!("TLS is unavailable: {e}"),
+                })?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            Some(TlsConnector::from(Arc::new(config)))
+        } else {
+            None
+        };
+        Ok(Self {
+            endpoint,
+            tls,
+            timeout,
+        })
+    }
+
+    /// The endpoint requests go to.
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// Sends `method path` (below the endpoint's prefix) with `headers` and a JSON
+    /// `body`, and reads the answer.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Vec<u8>,
+    ) -> Result<Answer, GitHubError> {
+        let name = method_name(&method);
+        let url = self.endpoint.url(path);
+        let unreachable = |message: String| GitHubError::Unreachable {
+            method: name,
+            url: url.clone(),
+            message,
+        };
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.endpoint.prefix))
+            .header(hyper::header::HOST, &self.endpoint.authority)
+            .header(hyper::header::CONTENT_TYPE, "application/json");
+        for (header, value) in headers {
+            request = request.header(header, value);
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| unreachable(format!("cannot form the request: {e}")))?;
+        let exchange = async {
+            let tcp = TcpStream::connect((self.endpoint.host.as_str(), self.endpoint.port))
+                .await
+                .map_err(|e| format!("cannot connect: {e}"))?;
+            match &self.tls {
+                None => exchange(tcp, request).await,
+                Some(tls) => {
+                    let server = ServerName::try_from(self.endpoint.host.clone())
+                        .map_err(|e| format!("invalid TLS server name: {e}"))?;
+                    let stream = tls
+                        .connect(server, tcp)
+                        .await
+                        .map_err(|e| format!("TLS failed: {e}"))?;
+                    exchange(stream, request).await
+                }
+            }
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(answer) => answer.map_err(unreachable),
+            Err(_) => Err(GitHubError::Timeout {
+                method: name,
+                url,
+                seconds: self.timeout.as_secs(),
+            }),
+        }
+    }
+}
+
+/// The method's name with a static lifetime, for errors.
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "GET",
+    }
+}
+
+/// Aborts the connection task when the exchange is done or abandoned.
+struct Driver(JoinHandle<()>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// One request and its answer on `io`.
+async fn exchange<S>(io: S, request: Request<Full<Bytes>>) -> Result<Answer, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| format!("HTTP handshake failed: {e}"))?;
+    let _driver = Driver(tokio::spawn(async move {
+        let _ = connection.await;
+    }));
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("the request failed: {e}"))?;
+    let status = response.status().as_u16();
+    let body = Limited::new(response.into_body(), MAX_ANSWER)
+        .collect()
+        .await
+        .map_err(|e| format!("cannot read the answer: {e}"))?
+        .to_bytes();
+    Ok(Answer { status, body })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn base_urls_keep_their_prefix_and_default_ports() {
+        let github = Endpoint::parse("https://api.github.com").unwrap();
+        assert_eq!((github.https, github.port), (true, 443));
+        assert_eq!(github.url("/repos/o/r"), "https://api.github.com/repos/o/r");
+        let enterprise = Endpoint::parse("https://ghe.example.com/api/v3/").unwrap();
+        assert_eq!(enterprise.prefix, "/api/v3");
+        assert_eq!(enterprise.url("/x"), "https://ghe.example.com/api/v3/x");
+        let local = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        assert_eq!(
+            (local.https, local.host.as_str(), local.port),
+            (false, "127.0.0.1", 9000)
+        );
+        let v6 = Endpoint::parse("http://[::1]:9000/").unwrap();
+        assert_eq!(
+            (v6.host.as_str(), v6.authority.as_str()),
+            ("::1", "[::1]:9000")
+        );
+    }
+
+    #[test]
+    fn unusable_base_urls_are_refused_with_a_reason() {
+        for (url, reason) in [
+            ("api.github.com", "scheme"),
+            ("ftp://api.github.com", "scheme"),
+            ("https://user:pw@api.github.com", "credentials"),
+            ("https://api.github.com/?x=1", "query"),
+            ("not a url", "not a URL"),
+        ] {
+            let err = Endpoint::parse(url).unwrap_err();
+            assert!(err.to_string().contains(reason), "{url}: {err}");
+        }
+    }
+}
