@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+mod api;
 mod github;
 
 const SECRET_VAR: &str = "SEAMLESS_TEST_SECRET";

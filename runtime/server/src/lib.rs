@@ -31,6 +31,7 @@
 pub mod api;
 pub mod app;
 pub mod github;
+pub mod launch;
 pub mod live;
 pub mod mirror;
 pub mod pipeline;

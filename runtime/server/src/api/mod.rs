@@ -5,6 +5,7 @@
 //! the operator role. Errors are `{"error": {"code", "message"}}` ([`error`]), and no
 //! answer carries a secret.
 
+pub mod actions;
 pub mod auth;
 pub mod error;
 mod extract;
@@ -68,6 +69,7 @@ impl Modify for BearerAuth {
         pipelines::list, pipelines::get, pipelines::create, pipelines::update, pipelines::delete,
         pipelines::services, pipelines::service,
         stream::events,
+        actions::trigger, actions::rerun, actions::rollback,
     ),
     modifiers(&BearerAuth),
 )]
@@ -94,6 +96,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/runs/{id}/approve", post(runs::approve))
         .route("/api/v1/runs/{id}/reject", post(runs::reject))
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/runs/{id}/rerun", post(actions::rerun))
+        .route("/api/v1/pipelines/{name}/runs", post(actions::trigger))
+        .route(
+            "/api/v1/pipelines/{name}/services/{service}/rollback",
+            post(actions::rollback),
+        )
         .route(
             "/api/v1/pipelines",
             get(pipelines::list).post(pipelines::create),

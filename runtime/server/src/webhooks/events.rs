@@ -191,7 +191,7 @@ fn branch_name(field: &str, name: &str) -> Result<String, PayloadError> {
 
 /// A conservative form of `git check-ref-format --branch`: the name is later handed to
 /// git and used in paths, so anything git would refuse is refused here.
-fn is_branch_name(name: &str) -> bool {
+pub(crate) fn is_branch_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && !name.starts_with(['-', '/', '.'])

@@ -18,6 +18,7 @@ use axum::routing::post;
 use seamless_store::Store;
 
 pub use error::WebhookError;
+pub(crate) use events::is_branch_name;
 pub use events::{Parsed, PayloadError, parse};
 pub use handler::{
     DELIVERY_HEADER, EVENT_HEADER, OUTCOME_IGNORED, OUTCOME_PONG, OUTCOME_QUEUED, receive,
