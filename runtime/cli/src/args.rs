@@ -43,7 +43,7 @@ pub enum Command {
     /// Redeploy an earlier healthy revision of a service, health-checked.
     Rollback(RollbackArgs),
     /// Serve GitHub webhooks for one pipeline: pushes and pull requests start runs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create, list and revoke the API tokens of `seamless serve`.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -296,6 +296,35 @@ pub struct ServeArgs {
     /// The server's public base URL; commit statuses link to URL/runs/RUN.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
+    /// The GitHub OAuth app's client id: turns on the dashboard's GitHub login (its
+    /// callback URL is PUBLIC_URL/auth/callback).
+    #[arg(long, value_name = "ID", requires = "public_url")]
+    pub oauth_client_id: Option<String>,
+    /// The environment variable holding the OAuth app's client secret.
+    #[arg(long, value_name = "VAR", conflicts_with = "oauth_client_secret_file")]
+    pub oauth_client_secret_env: Option<String>,
+    /// The file holding the OAuth app's client secret.
+    #[arg(long, value_name = "FILE")]
+    pub oauth_client_secret_file: Option<PathBuf>,
+    /// GitHub's authorization page (GitHub Enterprise: https://HOST/login/oauth/authorize).
+    #[arg(long, value_name = "URL", default_value = seamless_server::login::DEFAULT_AUTHORIZE_URL)]
+    pub oauth_authorize_url: String,
+    /// GitHub's OAuth token endpoint.
+    #[arg(long, value_name = "URL", default_value = seamless_server::login::DEFAULT_TOKEN_URL)]
+    pub oauth_token_url: String,
+    /// GitHub users who may sign in to the dashboard (comma-separated logins).
+    #[arg(long, value_name = "LOGINS", value_delimiter = ',')]
+    pub allow_users: Vec<String>,
+    /// GitHub organisations whose members may sign in (comma-separated).
+    #[arg(long, value_name = "ORGS", value_delimiter = ',')]
+    pub allow_orgs: Vec<String>,
+    /// Signed-in users who get the operator role: approve, reject, cancel, rerun, roll
+    /// back and change configuration (comma-separated logins; others are viewers).
+    #[arg(long, value_name = "LOGINS", value_delimiter = ',')]
+    pub operators: Vec<String>,
+    /// How long a dashboard session lasts.
+    #[arg(long, value_name = "DURATION", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub session_ttl: std::time::Duration,
 }
 
 /// How long logs are kept.

@@ -30,9 +30,11 @@
 
 pub mod api;
 pub mod app;
+pub mod dashboard;
 pub mod github;
 pub mod launch;
 pub mod live;
+pub mod login;
 pub mod mirror;
 pub mod pipeline;
 pub mod registry;

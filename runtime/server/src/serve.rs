@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 use crate::api::ApiState;
 use crate::github::{GitHubClient, StatusReporter};
 use crate::live::Hub;
+use crate::login::LoginConfig;
+use crate::login::routes::LoginState;
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::resume::resume_orphans;
@@ -36,6 +38,8 @@ pub struct ServeOptions {
     pub queue_capacity: usize,
     /// How long the log lines of finished runs are kept (`None`: for ever).
     pub log_retention: Option<Duration>,
+    /// How the dashboard signs people in (`None`: the dashboard's API needs tokens).
+    pub login: Option<LoginConfig>,
     /// Where commit statuses are posted (and pull requests merged); `None` posts
     /// nothing.
     pub github: Option<GitHubClient>,
@@ -108,7 +112,11 @@ pub async fn serve(
     let worker = tokio::spawn(worker.run(requests, stop.clone()));
 
     let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue));
-    let served = axum::serve(listener, crate::app::router(state, api))
+    let login = LoginState {
+        config: options.login.map(Arc::new),
+        store: runtime.store.clone(),
+    };
+    let served = axum::serve(listener, crate::app::router(state, api, login))
         .with_graceful_shutdown(shutdown)
         .await;
     stop.cancel();

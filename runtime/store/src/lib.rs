@@ -20,6 +20,7 @@ mod pipelines;
 mod records;
 mod revisions;
 mod run_rows;
+mod sessions;
 mod sqlite;
 mod tokens;
 
@@ -32,6 +33,7 @@ pub use records::{
     Approval, EventRecord, LogRecord, NewLogLine, NewRun, Revision, RunRecord, StageKey,
     StageRecord, TestCounts,
 };
+pub use sessions::SessionRecord;
 pub use sqlite::{ChangeHook, Store, now_ms};
 pub use tokens::TokenRecord;
 

@@ -149,6 +149,14 @@ CREATE TABLE pipelines (
     updated_at     INTEGER NOT NULL
 );
 ALTER TABLE runs ADD COLUMN logs_pruned_at INTEGER;
+CREATE TABLE sessions (
+    hash       TEXT PRIMARY KEY,
+    login      TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -8,6 +8,7 @@ mod rollback;
 mod run;
 mod runs;
 mod serve;
+mod serve_login;
 mod session;
 mod token;
 mod validate;
@@ -35,6 +36,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Runs(args) => runs::runs(args, cli.data_dir).await,
         Command::Deployments(args) => runs::deployments(args, cli.data_dir).await,
         Command::Rollback(args) => rollback::rollback(args, cli.data_dir).await,
-        Command::Serve(args) => serve::serve(args, cli.data_dir).await,
+        Command::Serve(args) => serve::serve(*args, cli.data_dir).await,
     }
 }

@@ -1,6 +1,7 @@
 //! `seamless serve`: wires the command line to `seamless_server`.
 
 use super::EXIT_INVALID;
+use super::serve_login::secret_from;
 use super::session::Session;
 use crate::args::{HostChoice, ServeArgs};
 use crate::host_select;
@@ -35,8 +36,12 @@ pub async fn serve(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ExitCod
         .with_context(|| format!("cannot read '{}'", config.file.display()))?;
     let settings = secret(&args)
         .and_then(|s| WebhookConfig::new(s).map_err(|e| e.to_string()))
-        .and_then(|webhook| Ok((webhook, github(&args)?, public_url(&args)?)));
-    let (webhook, github, public_url) = match settings {
+        .and_then(|webhook| {
+            let public_url = public_url(&args)?;
+            let login = super::serve_login::login(&args, public_url.as_deref())?;
+            Ok((webhook, github(&args)?, public_url, login))
+        });
+    let (webhook, github, public_url, login) = match settings {
         Ok(settings) => settings,
         Err(message) => {
             eprintln!("error: {message}");
@@ -62,6 +67,7 @@ pub async fn serve(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ExitCod
         log_retention: args.log_retention.0,
         github,
         public_url,
+        login,
     };
     let pipeline = Pipeline::new(config, config_text);
     run_server(runtime, pipeline, options, shutdown_signal())
@@ -74,42 +80,25 @@ pub async fn serve(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ExitCod
 fn secret(args: &ServeArgs) -> Result<String, String> {
     const HOW: &str = "give --webhook-secret-env VAR or --webhook-secret-file FILE \
                        (the secret set on the GitHub webhook; unsigned deliveries are refused)";
-    let secret = match (&args.webhook_secret_env, &args.webhook_secret_file) {
-        (Some(var), _) => std::env::var(var).map_err(|_| {
-            format!("the environment variable {var} (--webhook-secret-env) is not set")
-        })?,
-        (None, Some(file)) => std::fs::read_to_string(file)
-            .map_err(|e| {
-                format!(
-                    "cannot read the webhook secret file '{}': {e}",
-                    file.display()
-                )
-            })?
-            .trim_end_matches(['\r', '\n'])
-            .to_string(),
-        (None, None) => return Err(format!("a webhook secret is required: {HOW}")),
-    };
-    if secret.is_empty() {
-        return Err(format!("the webhook secret is empty: {HOW}"));
-    }
-    Ok(secret)
+    secret_from(
+        args.webhook_secret_env.as_ref(),
+        args.webhook_secret_file.as_ref(),
+        "webhook-secret",
+    )?
+    .ok_or_else(|| format!("a webhook secret is required: {HOW}"))
 }
 
 /// The GitHub client, when `--github-token-env` or `--github-token-file` names a token.
 /// The token stays in this process: stages see it only if seamless.toml declares it as
 /// a secret and grants it.
 fn github(args: &ServeArgs) -> Result<Option<GitHubClient>, String> {
-    let token = match (&args.github_token_env, &args.github_token_file) {
-        (Some(var), _) => std::env::var(var).map_err(|_| {
-            format!("the environment variable {var} (--github-token-env) is not set")
-        })?,
-        (None, Some(file)) => std::fs::read_to_string(file).map_err(|e| {
-            format!(
-                "cannot read the GitHub token file '{}': {e}",
-                file.display()
-            )
-        })?,
-        (None, None) => return Ok(None),
+    let Some(token) = secret_from(
+        args.github_token_env.as_ref(),
+        args.github_token_file.as_ref(),
+        "github-token",
+    )?
+    else {
+        return Ok(None);
     };
     GitHubClient::new(&args.github_api, Token::new(&token))
         .map(Some)
@@ -167,7 +156,7 @@ mod tests {
     fn args(extra: &[&str]) -> ServeArgs {
         let argv = ["seamless", "serve", "--webhook-secret-env", "S"];
         match Cli::parse_from(argv.iter().chain(extra)).command {
-            Command::Serve(args) => args,
+            Command::Serve(args) => *args,
             other => panic!("{other:?}"),
         }
     }

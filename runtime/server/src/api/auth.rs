@@ -1,11 +1,13 @@
 //! Who is asking: API bearer tokens (created with `seamless token create`, stored as
-//! SHA-256 hashes) carry a role, viewer or operator. Viewers read; operators also
+//! SHA-256 hashes) or a dashboard session (GitHub login, [`crate::login`]) carry a
+//! role, viewer or operator. Viewers read; operators also
 //! approve, reject, cancel, rerun, trigger, roll back and change configuration.
 
 use std::fmt;
 use std::str::FromStr;
 
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +17,7 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::state::ApiState;
+use crate::login::routes::{csrf_ok, current};
 
 /// What a caller may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -116,10 +119,11 @@ pub async fn authenticate(
 }
 
 fn principal(state: &ApiState, request: &Request) -> Result<Principal, ApiError> {
-    const HOW: &str =
-        "send `Authorization: Bearer TOKEN` with a token from `seamless token create`";
+    const HOW: &str = "send `Authorization: Bearer TOKEN` with a token from `seamless token create`, \
+                       or sign in to the dashboard at /auth/login";
     let Some(value) = request.headers().get(AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(format!("no credentials: {HOW}")));
+        return session_principal(state, request)?
+            .ok_or_else(|| ApiError::unauthorized(format!("no credentials: {HOW}")));
     };
     let token = value
         .to_str()
@@ -145,6 +149,33 @@ fn principal(state: &ApiState, request: &Request) -> Result<Principal, ApiError>
         name: record.name,
         role,
     })
+}
+
+/// The dashboard user of the request's session cookie. Requests that change anything
+/// must carry the session's CSRF token in `X-CSRF-Token` (a cross-site form or script
+/// cannot read it).
+fn session_principal(state: &ApiState, request: &Request) -> Result<Option<Principal>, ApiError> {
+    let Some(session) = current(&state.runtime.store, request.headers())? else {
+        return Ok(None);
+    };
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && !csrf_ok(&session, request.headers()) {
+        return Err(ApiError::forbidden(
+            "missing or wrong X-CSRF-Token: requests made with a dashboard session must echo \
+             the csrf value of GET /auth/session",
+        ));
+    }
+    let role = session
+        .role
+        .parse()
+        .map_err(|e| ApiError::internal("a stored session has an unknown role", e))?;
+    Ok(Some(Principal {
+        name: session.login,
+        role,
+    }))
 }
 
 #[cfg(test)]

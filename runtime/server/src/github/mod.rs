@@ -13,7 +13,7 @@
 
 mod client;
 mod error;
-mod http;
+pub(crate) mod http;
 mod reporter;
 
 pub use client::{
