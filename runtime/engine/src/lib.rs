@@ -31,5 +31,5 @@ pub use deploy_context::{DeployContext, DeployLedger};
 pub use error::{EngineError, StageFailure};
 pub use invocation::{Invocation, RunFacts, ServiceFacts, SourceSpec, StageReport, TestCounts};
 pub use masking::Masker;
-pub use plugin_engine::{LoadedPlugin, PluginEngine, PluginManifest};
+pub use plugin_engine::{InstantiateHook, LoadedPlugin, PluginEngine, PluginManifest};
 pub use stage_log::{LogLine, LogLineSink, LogSource, StageLog};

@@ -57,11 +57,15 @@ pub struct LoadedPlugin {
     pre: StagePre<StageState>,
 }
 
+/// Told how long each plugin instantiation took (for metrics).
+pub type InstantiateHook = Arc<dyn Fn(Duration) + Send + Sync>;
+
 /// Runs stage plugins. One per runtime; cheap to share behind an `Arc`.
 pub struct PluginEngine {
     engine: Engine,
     linker: Linker<StageState>,
     cache: ComponentCache,
+    on_instantiate: std::sync::OnceLock<InstantiateHook>,
     _ticker: EpochTicker,
 }
 
@@ -81,8 +85,15 @@ impl PluginEngine {
             engine,
             linker,
             cache: ComponentCache::new(cache_dir, fingerprint),
+            on_instantiate: std::sync::OnceLock::new(),
             _ticker,
         })
+    }
+
+    /// Calls `hook` with the time each instantiation of a plugin takes (the first hook
+    /// set stays).
+    pub fn on_instantiate(&self, hook: InstantiateHook) {
+        let _ = self.on_instantiate.set(hook);
     }
 
     /// The component cache.
@@ -277,8 +288,13 @@ impl PluginEngine {
         store.set_epoch_deadline(ticks(limits.timeout));
         store.epoch_deadline_trap();
 
+        let hook = self.on_instantiate.get().cloned();
         let call = async {
+            let started = std::time::Instant::now();
             let stage = plugin.pre.instantiate_async(&mut store).await?;
+            if let Some(hook) = hook {
+                hook(started.elapsed());
+            }
             stage.call_run(&mut store, &context).await
         };
         let outcome = tokio::time::timeout(limits.timeout, call).await;

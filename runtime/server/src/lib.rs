@@ -35,6 +35,7 @@ pub mod github;
 pub mod launch;
 pub mod live;
 pub mod login;
+pub mod metrics;
 pub mod mirror;
 pub mod pipeline;
 pub mod registry;

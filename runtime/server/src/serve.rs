@@ -13,6 +13,7 @@ use crate::github::{GitHubClient, StatusReporter};
 use crate::live::Hub;
 use crate::login::LoginConfig;
 use crate::login::routes::LoginState;
+use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::resume::resume_orphans;
@@ -91,15 +92,22 @@ pub async fn serve(
         )
         .map_err(std::io::Error::other)?;
     pipelines.insert(pipeline.clone());
+    let statuses = statuses(&pipeline, &options);
+
+    let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
+    let metrics = Metrics::new(runtime.store.clone(), hub.clone(), Some(queue.downgrade()))
+        .map_err(std::io::Error::other)?;
+    let observer = metrics.clone();
+    runtime
+        .engine
+        .on_instantiate(Arc::new(move |took| observer.observe_instantiate(took)));
+    tokio::spawn(metrics.clone().watch_stages(stop.clone()));
     let api = ApiState {
         runtime: runtime.clone(),
         pipelines,
         hub,
+        metrics,
     };
-
-    let statuses = statuses(&pipeline, &options);
-
-    let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
     let mut worker = Worker::new(
         runtime.clone(),
         pipeline,

@@ -104,6 +104,19 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// How many runs have each status.
+    pub fn run_counts(&self) -> Result<BTreeMap<String, u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT status, COUNT(*) FROM runs GROUP BY status")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut counts = BTreeMap::new();
+        for entry in rows {
+            let (status, n) = entry?;
+            counts.insert(status, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
+    }
+
     /// How many recorded deliveries had each outcome.
     pub fn delivery_outcomes(&self) -> Result<BTreeMap<String, u64>, StoreError> {
         let conn = self.conn();

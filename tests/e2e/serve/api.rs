@@ -147,6 +147,29 @@ fn tokens_from_the_cli_trigger_and_rerun_runs_through_the_api() {
     assert_eq!(status, 200);
     assert_eq!(page["runs"].as_array().unwrap().len(), 3, "{page}");
 
+    let (status, metrics) = http(
+        server.port,
+        "GET",
+        "/metrics",
+        &[("Authorization", &format!("Bearer {viewer}"))],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("seamless_runs{status=\"success\"} 3"),
+        "{metrics}"
+    );
+    let instantiations = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("seamless_plugin_instantiate_seconds_count "))
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(
+        instantiations >= 6,
+        "two stages in each of three runs:\n{metrics}"
+    );
+
     // Bad requests name what was wrong.
     for (body, code) in [
         (json!({"commit": "not-a-commit-here"}), 422),

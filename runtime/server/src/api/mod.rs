@@ -121,6 +121,7 @@ pub fn router(state: ApiState) -> Router {
             get(pipelines::service),
         )
         .route("/api/v1/events", get(stream::events))
+        .route("/metrics", get(crate::metrics::metrics))
         .route(
             "/api/v1/{*rest}",
             get(no_route).post(no_route).put(no_route).delete(no_route),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::live::Hub;
+use crate::metrics::Metrics;
 use crate::registry::Pipelines;
 use crate::runtime::Runtime;
 
@@ -15,4 +16,6 @@ pub struct ApiState {
     pub pipelines: Arc<Pipelines>,
     /// The live feed.
     pub hub: Arc<Hub>,
+    /// The metrics.
+    pub metrics: Arc<Metrics>,
 }

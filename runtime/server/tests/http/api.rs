@@ -324,3 +324,35 @@ async fn pipelines_show_no_secret_and_changes_need_an_operator_and_a_valid_confi
     assert!(api.store.pipeline("blog").unwrap().is_none());
     let _ = &api.repo;
 }
+
+#[tokio::test]
+async fn metrics_need_a_token_and_count_runs_and_stage_durations() {
+    let api = start().await;
+    let (status, _) = api.call(Method::GET, "/metrics", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let key = api.run("r1", "main");
+    api.run("r2", "main");
+    api.store.finish_run("r2", RunStatus::Failure).unwrap();
+    api.store.transition(&key, StageEvent::Succeed).unwrap();
+    let mut text = String::new();
+    for _ in 0..100 {
+        let (status, body) = api
+            .call(Method::GET, "/metrics", Some(&api.viewer), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        text = body;
+        if text.contains("seamless_stage_duration_seconds_count{stage=\"build\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for expected in [
+        "seamless_runs{status=\"in-progress\"} 1",
+        "seamless_runs{status=\"failure\"} 1",
+        "seamless_stage_duration_seconds_count{stage=\"build\"} 1",
+        "# TYPE seamless_plugin_instantiate_seconds histogram",
+        "seamless_queue_depth 0",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+}

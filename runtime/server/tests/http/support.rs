@@ -92,10 +92,13 @@ pub async fn start_with(login: Option<LoginConfig>) -> Api {
     let hub = Hub::new(store.clone());
     let stop = CancellationToken::new();
     tokio::spawn(hub.clone().run(stop.clone()));
+    let metrics = seamless_server::metrics::Metrics::new(store.clone(), hub.clone(), None).unwrap();
+    tokio::spawn(metrics.clone().watch_stages(stop.clone()));
     let api = ApiState {
         runtime,
         pipelines,
         hub,
+        metrics,
     };
     let (queue, _requests) = tokio::sync::mpsc::unbounded_channel::<TriggerRequest>();
     let webhooks = WebhookState::new(
