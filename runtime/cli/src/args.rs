@@ -14,6 +14,23 @@ pub struct Cli {
     #[arg(long, global = true, env = "SEAMLESS_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// A `seamless serve` to talk to instead of the local data directory (for runs,
+    /// logs, approve, reject, rollback and trigger) [default: `server` in
+    /// $XDG_CONFIG_HOME/seamless/cli.toml]
+    #[arg(long, global = true, env = "SEAMLESS_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+
+    /// The API token for --server (from `seamless token create`) [default: `token` in
+    /// $XDG_CONFIG_HOME/seamless/cli.toml]
+    #[arg(
+        long,
+        global = true,
+        env = "SEAMLESS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -44,9 +61,55 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Serve GitHub webhooks for one pipeline: pushes and pull requests start runs.
     Serve(Box<ServeArgs>),
+    /// Print a run's log lines; with -f, follow them until the run ends.
+    Logs(LogsArgs),
+    /// Start a run on a server (`--server`), at a branch or commit of its checkout.
+    Trigger(TriggerArgs),
     /// Create, list and revoke the API tokens of `seamless serve`.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+/// Arguments of `seamless logs`.
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// The run.
+    pub run: String,
+    /// Keep printing new lines until the run ends.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only this stage's lines.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only this service's lines.
+    #[arg(long)]
+    pub service: Option<String>,
+}
+
+/// Arguments of `seamless trigger`.
+#[derive(Debug, clap::Args)]
+pub struct TriggerArgs {
+    /// The pipeline [default: the server's only pipeline].
+    #[arg(long)]
+    pub pipeline: Option<String>,
+    /// The branch [default: the checkout's current branch].
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// The commit [default: the branch's newest].
+    #[arg(long)]
+    pub commit: Option<String>,
+    /// How far the run goes.
+    #[arg(long, value_enum, default_value = "manual")]
+    pub trigger: TriggerChoice,
+    /// Run only this service (repeatable).
+    #[arg(long = "service", short = 's', value_name = "S")]
+    pub services: Vec<String>,
+    /// Run only this stage and the stages it needs (repeatable).
+    #[arg(long = "stage", value_name = "X")]
+    pub stages: Vec<String>,
+    /// Follow the run's log until it ends; exit 1 unless it succeeds.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `seamless token` subcommands.
@@ -240,6 +303,9 @@ pub struct RollbackArgs {
     /// The newest healthy revision before the one that serves now.
     #[arg(long)]
     pub previous: bool,
+    /// With --server: the pipeline [default: the server's only pipeline].
+    #[arg(long)]
+    pub pipeline: Option<String>,
     /// The repository: a directory holding seamless.toml, or the file itself.
     #[arg(long, default_value = ".")]
     pub path: PathBuf,

@@ -6,6 +6,7 @@ mod data_dir;
 mod git;
 mod host_select;
 mod progress;
+mod remote;
 
 use clap::Parser;
 use std::process::ExitCode;

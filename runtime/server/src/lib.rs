@@ -32,6 +32,7 @@ pub mod api;
 pub mod app;
 pub mod dashboard;
 pub mod github;
+pub mod http_client;
 pub mod launch;
 pub mod live;
 pub mod login;

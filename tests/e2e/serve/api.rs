@@ -201,3 +201,105 @@ fn tokens_from_the_cli_trigger_and_rerun_runs_through_the_api() {
     );
     assert_eq!(status, 404);
 }
+
+/// `seamless <args> --server URL --token T`, with the data directory left unset so
+/// nothing local is read.
+fn cli(server: &Server, token: &str, args: &[&str]) -> std::process::Output {
+    Command::new(seamless_bin())
+        .args(args)
+        .args([
+            "--server",
+            &format!("http://127.0.0.1:{}", server.port),
+            "--token",
+            token,
+        ])
+        .env("SEAMLESS_DATA_DIR", "/nonexistent/seamless-remote-only")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_triggers_follows_and_approves_through_a_server() {
+    let service = "[[service]]\nname = \"app\"\n[service.commands]\nshow = \"cat version.txt\"\n";
+    let mut toml = super::pipeline("", service);
+    toml.push_str(
+        "\n[[stage]]\nname = \"approval\"\nuses = \"gate:approval\"\nneeds = [\"show\"]\n\n\
+         [[stage]]\nname = \"release\"\nuses = \"builtin:command\"\nneeds = [\"approval\"]\n\
+         [stage.grants]\ncontainers = true\n[stage.with]\ncommand = \"show\"\n",
+    );
+    let repo = Repo::build(
+        &toml,
+        &[
+            ("Dockerfile", "FROM seamless/busybox\n"),
+            ("version.txt", "version-one\n"),
+        ],
+        ("version.txt", "version-two\n"),
+    );
+    let server = repo.serve("cli");
+    let operator = create_token(&repo, "ops", "operator");
+
+    let out = cli(&server, &operator, &["trigger", "--commit", &repo.first]);
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.log()
+    );
+    let run = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    crate::support::wait_for(
+        "the run to wait for approval",
+        || {
+            let r = repo.store().run(&run).unwrap()?;
+            (r.status.as_str() == "awaiting-approval").then_some(())
+        },
+        || server.log(),
+    );
+    let out = cli(
+        &server,
+        &operator,
+        &["runs", "--status", "awaiting-approval"],
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && listed.contains(&run), "{listed}");
+
+    let out = cli(&server, &operator, &["approve", &run]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(
+        &server,
+        &operator,
+        &["logs", "-f", &run, "--stage", "release"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("app/release | version-one"), "{stdout}");
+    assert!(
+        !stdout.contains("app/show"),
+        "only the release stage: {stdout}"
+    );
+    assert_eq!(
+        repo.store().approval(&run).unwrap().unwrap().decided_by,
+        "ops"
+    );
+
+    // Errors carry the server's message and fail the command.
+    let out = cli(&server, &operator, &["approve", &run]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already ended"),
+        "{out:?}"
+    );
+    let out = cli(&server, "seamless_wrong", &["runs"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("401"),
+        "{out:?}"
+    );
+}

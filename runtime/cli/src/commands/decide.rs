@@ -70,3 +70,22 @@ pub async fn decide(
     )
     .await
 }
+
+/// Records a decision through a server's API.
+pub async fn decide_remote(
+    remote: &crate::remote::Remote,
+    run: &str,
+    approved: bool,
+    reason: Option<String>,
+) -> Result<ExitCode> {
+    let verb = if approved { "approve" } else { "reject" };
+    let path = format!("/api/v1/runs/{}/{verb}", crate::remote::client_escape(run));
+    let answer: serde_json::Value = remote
+        .post(&path, &serde_json::json!({ "reason": reason }))
+        .await?;
+    println!(
+        "seamless: run {run} {verb}d; it is {}",
+        answer["status"].as_str().unwrap_or("unknown")
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -51,3 +51,25 @@ pub async fn rollback(args: RollbackArgs, data_dir: Option<PathBuf>) -> Result<E
     .await?;
     Ok(report(&outcome, &session.data_dir))
 }
+
+/// Rolls back through a server's API, then follows the rollback run to its end.
+pub async fn rollback_remote(
+    remote: &crate::remote::Remote,
+    args: &RollbackArgs,
+) -> Result<ExitCode> {
+    use crate::remote::client_escape as escape;
+    let pipeline = remote.pipeline(args.pipeline.as_deref()).await?;
+    let path = format!(
+        "/api/v1/pipelines/{}/services/{}/rollback",
+        escape(&pipeline),
+        escape(&args.service)
+    );
+    let body = serde_json::json!({ "environment": args.environment, "commit": args.to });
+    let started: serde_json::Value = remote.post(&path, &body).await?;
+    let run = started["run_id"].as_str().unwrap_or_default().to_string();
+    println!(
+        "seamless: rolling {} in {} back: run {run}",
+        args.service, args.environment
+    );
+    super::logs::follow_remote(remote, &run, &super::logs::LineFilter::default()).await
+}

@@ -27,22 +27,68 @@ pub async fn runs(args: RunsArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
         println!("no runs");
         return Ok(ExitCode::SUCCESS);
     }
+    header();
+    for run in runs {
+        row(
+            &run.id,
+            run.status.as_str(),
+            &run.trigger,
+            run.commit_sha.get(..12).unwrap_or(&run.commit_sha),
+            run.branch.as_deref().unwrap_or("-"),
+            run.created_at,
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Lists runs on a server, newest first.
+pub async fn runs_remote(remote: &crate::remote::Remote, args: &RunsArgs) -> Result<ExitCode> {
+    use crate::remote::client_escape as escape;
+    let mut path = format!("/api/v1/runs?limit={}", args.limit.clamp(1, 200));
+    for (key, value) in [
+        ("service", &args.service),
+        ("status", &args.status),
+        ("trigger", &args.trigger),
+        ("branch", &args.branch),
+    ] {
+        if let Some(v) = value {
+            path.push_str(&format!("&{key}={}", escape(v)));
+        }
+    }
+    let page: serde_json::Value = remote.get(&path).await?;
+    let runs = page["runs"].as_array().cloned().unwrap_or_default();
+    if runs.is_empty() {
+        println!("no runs");
+        return Ok(ExitCode::SUCCESS);
+    }
+    header();
+    for run in runs {
+        let text = |k: &str| run[k].as_str().unwrap_or("-").to_string();
+        let commit = text("commit");
+        row(
+            &text("id"),
+            &text("status"),
+            &text("trigger"),
+            commit.get(..12).unwrap_or(&commit),
+            &text("branch"),
+            run["created_at"].as_i64().unwrap_or(0),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn header() {
     println!(
         "{:<32}  {:<17}  {:<12}  {:<12}  {:<12}  started",
         "run", "status", "trigger", "commit", "branch"
     );
-    for run in runs {
-        println!(
-            "{:<32}  {:<17}  {:<12}  {:<12}  {:<12}  {}",
-            run.id,
-            run.status.as_str(),
-            run.trigger,
-            run.commit_sha.get(..12).unwrap_or(&run.commit_sha),
-            run.branch.as_deref().unwrap_or("-"),
-            time(run.created_at)
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+}
+
+fn row(id: &str, status: &str, trigger: &str, commit: &str, branch: &str, created_at: i64) {
+    println!(
+        "{id:<32}  {status:<17}  {trigger:<12}  {commit:<12}  {branch:<12}  {}",
+        time(created_at)
+    );
 }
 
 /// Lists the deploy revisions of a service, newest first.

@@ -245,6 +245,8 @@ pub struct RollbackBody {
     /// The revision id to go back to (default: the newest healthy revision before the
     /// one serving now).
     pub to: Option<String>,
+    /// Or: the newest healthy revision of this commit (or a prefix of it).
+    pub commit: Option<String>,
 }
 
 /// Redeploys an earlier healthy revision of a service, health-checked, as a new run
@@ -269,9 +271,11 @@ pub async fn rollback(
         other => ApiError::invalid(other.to_string()),
     })?;
     let revisions = state.runtime.store.revisions(&service, env)?;
-    let target = match body.to.as_deref() {
-        Some(id) => RollbackTarget::Revision(id),
-        None => RollbackTarget::Previous,
+    let target = match (body.to.as_deref(), body.commit.as_deref()) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give `to` or `commit`, not both")),
+        (Some(id), None) => RollbackTarget::Revision(id),
+        (None, Some(commit)) => RollbackTarget::Commit(commit),
+        (None, None) => RollbackTarget::Previous,
     };
     let target = pick(&revisions, target).map_err(|e| ApiError::conflict(e.to_string()))?;
     let request = rollback_request(

@@ -13,7 +13,6 @@
 
 mod client;
 mod error;
-pub(crate) mod http;
 mod reporter;
 
 pub use client::{

@@ -1,4 +1,5 @@
-//! One HTTP/1.1 exchange per request, on a fresh connection: plain TCP for `http://`,
+//! A small HTTP/1.1 client for GitHub's API, GitHub's OAuth and the CLI's calls to a
+//! server: one exchange per request, on a fresh connection: plain TCP for `http://`,
 //! TLS (rustls, with the Mozilla roots of `webpki-roots`) for `https://`. Proxies are
 //! not supported.
 
@@ -17,7 +18,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::ServerName;
 
-use super::error::GitHubError;
+use crate::github::GitHubError;
 
 /// Answers longer than this are cut off (GitHub's answers to these calls are small).
 const MAX_ANSWER: usize = 1024 * 1024;
@@ -25,7 +26,7 @@ const MAX_ANSWER: usize = 1024 * 1024;
 /// Where the API is: scheme, host, port and path prefix (for GitHub Enterprise's
 /// `/api/v3`).
 #[derive(Debug, Clone)]
-pub(crate) struct Endpoint {
+pub struct Endpoint {
     https: bool,
     /// The host to connect to, without IPv6 brackets.
     host: String,
@@ -38,7 +39,7 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// Parses an `http://` or `https://` base URL without credentials, query or fragment.
-    pub(crate) fn parse(url: &str) -> Result<Self, GitHubError> {
+    pub fn parse(url: &str) -> Result<Self, GitHubError> {
         let invalid = |reason: &str| GitHubError::InvalidBase {
             url: url.to_string(),
             reason: reason.to_string(),
@@ -80,7 +81,7 @@ impl Endpoint {
     }
 
     /// The full URL of `path` (which starts with `/`), for messages.
-    pub(crate) fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         let scheme = if self.https { "https" } else { "http" };
         format!("{scheme}://{}{}{path}", self.authority, self.prefix)
     }
@@ -88,7 +89,7 @@ impl Endpoint {
 
 /// Sends requests to one [`Endpoint`].
 #[derive(Clone)]
-pub(crate) struct Transport {
+pub struct Transport {
     endpoint: Endpoint,
     tls: Option<TlsConnector>,
     timeout: Duration,
@@ -96,14 +97,40 @@ pub(crate) struct Transport {
 
 /// A status and a body.
 #[derive(Debug)]
-pub(crate) struct Answer {
+pub struct Answer {
+    /// The HTTP status.
     pub status: u16,
+    /// The whole body (at most 1 MiB).
     pub body: Bytes,
+}
+
+/// An answer whose body is read as it arrives, such as server-sent events.
+pub struct Streaming {
+    /// The HTTP status.
+    pub status: u16,
+    body: hyper::body::Incoming,
+    _driver: Driver,
+}
+
+impl Streaming {
+    /// The next piece of the body; `None` at its end.
+    pub async fn chunk(&mut self) -> Option<Result<Bytes, String>> {
+        loop {
+            match self.body.frame().await? {
+                Ok(frame) => {
+                    if let Ok(data) = frame.into_data() {
+                        return Some(Ok(data));
+                    }
+                }
+                Err(e) => return Some(Err(format!("the answer broke off: {e}"))),
+            }
+        }
+    }
 }
 
 impl Transport {
     /// A transport to `endpoint`, each exchange bounded by `timeout`.
-    pub(crate) fn new(endpoint: Endpoint, timeout: Duration) -> Result<Self, GitHubError> {
+    pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Self, GitHubError> {
         let tls = if endpoint.https {
             let roots = rustls::RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.into(),
@@ -129,13 +156,13 @@ impl Transport {
     }
 
     /// The endpoint requests go to.
-    pub(crate) fn endpoint(&self) -> &Endpoint {
+    pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
     }
 
     /// Sends `method path` (below the endpoint's prefix) with `headers` and a JSON
     /// `body`, and reads the answer.
-    pub(crate) async fn send(
+    pub async fn send(
         &self,
         method: Method,
         path: &str,
@@ -144,11 +171,69 @@ impl Transport {
     ) -> Result<Answer, GitHubError> {
         let name = method_name(&method);
         let url = self.endpoint.url(path);
-        let unreachable = |message: String| GitHubError::Unreachable {
-            method: name,
-            url: url.clone(),
-            message,
+        let exchange = async {
+            let (response, _driver) = self.start(method, path, headers, body).await?;
+            let status = response.status().as_u16();
+            let body = Limited::new(response.into_body(), MAX_ANSWER)
+                .collect()
+                .await
+                .map_err(|e| format!("cannot read the answer: {e}"))?
+                .to_bytes();
+            Ok(Answer { status, body })
         };
+        self.bounded(name, url, exchange).await
+    }
+
+    /// Sends a request like [`Transport::send`] and hands the body over as it comes;
+    /// only getting the answer's head is bounded by the timeout.
+    pub async fn open(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Vec<u8>,
+    ) -> Result<Streaming, GitHubError> {
+        let name = method_name(&method);
+        let url = self.endpoint.url(path);
+        let head = async {
+            let (response, driver) = self.start(method, path, headers, body).await?;
+            Ok(Streaming {
+                status: response.status().as_u16(),
+                body: response.into_body(),
+                _driver: driver,
+            })
+        };
+        self.bounded(name, url, head).await
+    }
+
+    async fn bounded<T>(
+        &self,
+        name: &'static str,
+        url: String,
+        work: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, GitHubError> {
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(answer) => answer.map_err(|message| GitHubError::Unreachable {
+                method: name,
+                url,
+                message,
+            }),
+            Err(_) => Err(GitHubError::Timeout {
+                method: name,
+                url,
+                seconds: self.timeout.as_secs(),
+            }),
+        }
+    }
+
+    /// Connects and sends the request; the answer's head and the connection's driver.
+    async fn start(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(HeaderName, HeaderValue)],
+        body: Vec<u8>,
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, Driver), String> {
         let mut request = Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.endpoint.prefix))
@@ -159,31 +244,21 @@ impl Transport {
         }
         let request = request
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| unreachable(format!("cannot form the request: {e}")))?;
-        let exchange = async {
-            let tcp = TcpStream::connect((self.endpoint.host.as_str(), self.endpoint.port))
-                .await
-                .map_err(|e| format!("cannot connect: {e}"))?;
-            match &self.tls {
-                None => exchange(tcp, request).await,
-                Some(tls) => {
-                    let server = ServerName::try_from(self.endpoint.host.clone())
-                        .map_err(|e| format!("invalid TLS server name: {e}"))?;
-                    let stream = tls
-                        .connect(server, tcp)
-                        .await
-                        .map_err(|e| format!("TLS failed: {e}"))?;
-                    exchange(stream, request).await
-                }
+            .map_err(|e| format!("cannot form the request: {e}"))?;
+        let tcp = TcpStream::connect((self.endpoint.host.as_str(), self.endpoint.port))
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?;
+        match &self.tls {
+            None => exchange(tcp, request).await,
+            Some(tls) => {
+                let server = ServerName::try_from(self.endpoint.host.clone())
+                    .map_err(|e| format!("invalid TLS server name: {e}"))?;
+                let stream = tls
+                    .connect(server, tcp)
+                    .await
+                    .map_err(|e| format!("TLS failed: {e}"))?;
+                exchange(stream, request).await
             }
-        };
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(answer) => answer.map_err(unreachable),
-            Err(_) => Err(GitHubError::Timeout {
-                method: name,
-                url,
-                seconds: self.timeout.as_secs(),
-            }),
         }
     }
 }
@@ -208,28 +283,25 @@ impl Drop for Driver {
     }
 }
 
-/// One request and its answer on `io`.
-async fn exchange<S>(io: S, request: Request<Full<Bytes>>) -> Result<Answer, String>
+/// Sends one request on `io`: the answer's head, and the task driving the connection.
+async fn exchange<S>(
+    io: S,
+    request: Request<Full<Bytes>>,
+) -> Result<(hyper::Response<hyper::body::Incoming>, Driver), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
         .await
         .map_err(|e| format!("HTTP handshake failed: {e}"))?;
-    let _driver = Driver(tokio::spawn(async move {
+    let driver = Driver(tokio::spawn(async move {
         let _ = connection.await;
     }));
     let response = sender
         .send_request(request)
         .await
         .map_err(|e| format!("the request failed: {e}"))?;
-    let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), MAX_ANSWER)
-        .collect()
-        .await
-        .map_err(|e| format!("cannot read the answer: {e}"))?
-        .to_bytes();
-    Ok(Answer { status, body })
+    Ok((response, driver))
 }
 
 #[cfg(test)]
