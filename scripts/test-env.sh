@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs, idempotently (run as root):
 # Debian docker.io with dockerd in the background, busybox-static, debootstrap, the
-# wasm32-wasip2 Rust target, componentize-py, the locally built base images
+# wasm32-wasip2 Rust target, componentize-py, Chromium and chromedriver (dashboard
+# tests), schemathesis (API fuzzing), the locally built base images
 # (seamless/busybox, seamless/debian), and a local OCI registry (Debian's
 # docker-registry) on 127.0.0.1:5001 with a temporary storage directory.
 #
@@ -25,6 +26,9 @@ need_apt=()
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# The dashboard's browser tests drive headless Chromium through chromedriver.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test-env: installing ${need_apt[*]}"
   apt-get update -qq
