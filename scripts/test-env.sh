@@ -52,6 +52,16 @@ if ! command -v componentize-py >/dev/null 2>&1; then
   }
 fi
 
+if ! command -v schemathesis >/dev/null 2>&1; then
+  echo "test-env: installing schemathesis"
+  python3 -m pip install --quiet schemathesis==4.32.5
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  command -v schemathesis >/dev/null 2>&1 || {
+    echo "test-env: schemathesis installed but not on PATH ($(python3 -m site --user-base)/bin?)"
+    exit 1
+  }
+fi
+
 if ! docker info >/dev/null 2>&1; then
   echo "test-env: starting dockerd"
   dockerd_bin="$(command -v dockerd || true)"

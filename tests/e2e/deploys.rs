@@ -21,12 +21,12 @@ const PATIENCE: Duration = Duration::from_secs(180);
 
 /// One service deployed to one environment from a scratch git repository. Dropping
 /// it removes its containers (revisions and proxy), networks and images.
-struct Deploy {
-    s: Scratch,
-    store: Store,
-    service: String,
-    env: String,
-    port: u16,
+pub(crate) struct Deploy {
+    pub(crate) s: Scratch,
+    pub(crate) store: Store,
+    pub(crate) service: String,
+    pub(crate) env: String,
+    pub(crate) port: u16,
     /// Whether an approval gate stands in front of the deploy stage.
     gate: bool,
     /// Top-level tables, such as `[approval]`.
@@ -34,7 +34,7 @@ struct Deploy {
 }
 
 impl Deploy {
-    fn new(tag: &str, gate: bool, header: &str) -> Self {
+    pub(crate) fn new(tag: &str, gate: bool, header: &str) -> Self {
         let pid = std::process::id();
         let s = Scratch::empty();
         // Made before any `seamless` process starts, so nobody migrates it concurrently.
@@ -59,6 +59,19 @@ impl Deploy {
         d.s.write("Dockerfile", &dockerfile);
         d.configure("");
         d
+    }
+
+    /// Makes every build take `secs` longer (a step after the copy of `www`, so the
+    /// layer cache never skips it).
+    pub(crate) fn slow_build(&self, secs: u32) {
+        let service = &self.service;
+        let cmd = r#"CMD ["httpd", "-f", "-p", "8000", "-h", "/www"]"#;
+        self.s.write(
+            "Dockerfile",
+            &format!(
+                "FROM seamless/busybox\nLABEL test={service}\nCOPY www /www\nRUN sleep {secs}\n{cmd}\n"
+            ),
+        );
     }
 
     /// Writes seamless.toml: prepare -> build -> [approval ->] deploy, with
@@ -89,7 +102,7 @@ impl Deploy {
 
     /// Commits a version that serves `/version` = `version`, with or without a
     /// `/health` page, and returns the commit.
-    fn commit(&self, version: &str, healthy: bool) -> String {
+    pub(crate) fn commit(&self, version: &str, healthy: bool) -> String {
         self.s.write("www/version", version);
         let health = self.s.path().join("www/health");
         if healthy {
@@ -155,7 +168,7 @@ impl Deploy {
     }
 
     /// What the environment's public port answers on `/version`.
-    fn version(&self) -> Answer {
+    pub(crate) fn version(&self) -> Answer {
         get(self.port, "/version")
     }
 
@@ -278,7 +291,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// An HTTP status and the trimmed body, or why there was no answer.
-type Answer = Result<(u16, String), String>;
+pub(crate) type Answer = Result<(u16, String), String>;
 
 fn ok(version: &str) -> Answer {
     Ok((200, version.to_owned()))

@@ -8,6 +8,7 @@ mod support;
 
 mod cancellation;
 mod config_errors;
+mod dashboard;
 mod deploys;
 mod durability;
 mod hello_pipeline;

@@ -18,6 +18,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 mod api;
+mod fuzz;
 mod github;
 
 const SECRET_VAR: &str = "SEAMLESS_TEST_SECRET";
@@ -379,7 +380,7 @@ fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -388,7 +389,7 @@ fn free_port() -> u16 {
 }
 
 /// A minimal HTTP/1.1 exchange: (status, body).
-fn http(
+pub(crate) fn http(
     port: u16,
     method: &str,
     path: &str,
