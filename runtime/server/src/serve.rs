@@ -18,7 +18,7 @@ use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::resume::resume_orphans;
 use crate::runtime::Runtime;
-use crate::webhooks::{WEBHOOK_PATH, WebhookConfig, WebhookState};
+use crate::webhooks::{PipelineSecrets, WEBHOOK_PATH, WebhookConfig, WebhookState};
 use crate::worker::Worker;
 
 /// How many accepted requests may wait for the worker; more are answered 503.
@@ -92,6 +92,7 @@ pub async fn serve(
         )
         .map_err(std::io::Error::other)?;
     pipelines.insert(pipeline.clone());
+    load_registered(&runtime, &pipelines, &pipeline.config.pipeline);
     let statuses = statuses(&pipeline, &options);
 
     let (queue, requests) = mpsc::channel(options.queue_capacity.max(1));
@@ -104,13 +105,14 @@ pub async fn serve(
     tokio::spawn(metrics.clone().watch_stages(stop.clone()));
     let api = ApiState {
         runtime: runtime.clone(),
-        pipelines,
+        pipelines: pipelines.clone(),
         hub,
         metrics,
     };
     let mut worker = Worker::new(
         runtime.clone(),
-        pipeline,
+        pipelines.clone(),
+        pipeline.config.pipeline.clone(),
         options.max_parallel,
         options.max_runs,
     );
@@ -119,7 +121,8 @@ pub async fn serve(
     }
     let worker = tokio::spawn(worker.run(requests, stop.clone()));
 
-    let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue));
+    let state = WebhookState::new(options.webhook, runtime.store.clone(), Arc::new(queue))
+        .with_pipelines(Arc::new(StoredSecrets(runtime.store.clone())));
     let login = LoginState {
         config: options.login.map(Arc::new),
         store: runtime.store.clone(),
@@ -131,6 +134,54 @@ pub async fn serve(
     let _ = worker.await;
     tracing::info!("stopped; runs in progress are left for the next start to resume");
     served
+}
+
+/// Registers the pipelines registered earlier (through the API) from their
+/// `seamless.toml`; one that no longer loads is left out, with the reason logged.
+fn load_registered(runtime: &Runtime, pipelines: &Pipelines, started_with: &str) {
+    let records = match runtime.store.pipelines() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the registered pipelines");
+            return;
+        }
+    };
+    for record in records.into_iter().filter(|r| r.name != started_with) {
+        let path = std::path::Path::new(&record.config_path);
+        match seamless_core::config::load(path) {
+            Ok(config) if config.pipeline == record.name => {
+                let text = std::fs::read_to_string(&config.file).unwrap_or_default();
+                tracing::info!(pipeline = %record.name, "pipeline registered earlier");
+                pipelines.insert(Pipeline::new(config, text));
+            }
+            Ok(config) => tracing::warn!(
+                pipeline = %record.name, path = %record.config_path,
+                "left out: the file now names the pipeline '{}'", config.pipeline
+            ),
+            Err(errors) => tracing::warn!(
+                pipeline = %record.name, path = %record.config_path,
+                "left out: its configuration no longer loads:\n{errors}"
+            ),
+        }
+    }
+}
+
+/// Webhook secrets as the store keeps them, per pipeline.
+struct StoredSecrets(Arc<seamless_store::Store>);
+
+impl PipelineSecrets for StoredSecrets {
+    fn secrets(&self) -> Vec<(String, String)> {
+        match self.0.pipelines() {
+            Ok(records) => records
+                .into_iter()
+                .filter_map(|r| Some((r.name, r.webhook_secret?)))
+                .collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the pipelines' webhook secrets");
+                Vec::new()
+            }
+        }
+    }
 }
 
 /// Deletes the logs of runs that finished more than `retention` ago, hourly.

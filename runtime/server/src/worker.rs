@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::github::{CommitRef, CommitReport, Ending, StatusReporter};
 use crate::mirror::{Mirrors, Range};
 use crate::pipeline::Pipeline;
+use crate::registry::Pipelines;
 use crate::runtime::Runtime;
 use crate::webhooks::{TriggerRequest, WebhookTrigger};
 
@@ -69,21 +70,30 @@ pub struct Worker {
 
 struct Shared {
     runtime: Runtime,
-    pipeline: Pipeline,
+    pipelines: Arc<Pipelines>,
+    default: String,
     mirrors: Mirrors,
     max_parallel: usize,
     statuses: Option<StatusReporter>,
 }
 
 impl Worker {
-    /// A worker running `pipeline` with at most `max_runs` runs at once, each with at
-    /// most `max_parallel` stage instances at once.
-    pub fn new(runtime: Runtime, pipeline: Pipeline, max_parallel: usize, max_runs: usize) -> Self {
+    /// A worker running requests of `pipelines` (those without a pipeline name run
+    /// `default`) with at most `max_runs` runs at once, each with at most
+    /// `max_parallel` stage instances at once.
+    pub fn new(
+        runtime: Runtime,
+        pipelines: Arc<Pipelines>,
+        default: String,
+        max_parallel: usize,
+        max_runs: usize,
+    ) -> Self {
         let mirrors = Mirrors::new(&runtime.data_dir);
         Self {
             shared: Arc::new(Shared {
                 runtime,
-                pipeline,
+                pipelines,
+                default,
                 mirrors,
                 max_parallel: max_parallel.max(1),
                 statuses: None,
@@ -120,7 +130,10 @@ impl Worker {
                     None => break,
                 },
             };
-            if let Some(reason) = ignored(&request, &self.shared.pipeline.config) {
+            let Some(pipeline) = self.shared.pipeline_of(&request) else {
+                continue;
+            };
+            if let Some(reason) = ignored(&request, &pipeline.config) {
                 tracing::info!(delivery = %request.delivery_id, "ignored: {reason}");
                 continue;
             }
@@ -138,7 +151,7 @@ impl Worker {
             let shared = self.shared.clone();
             let (starting, stop) = (starting.clone().read_owned().await, stop.clone());
             tokio::spawn(async move {
-                shared.handle(request, starting, stop).await;
+                shared.handle(&pipeline, request, starting, stop).await;
                 drop(permit);
             });
         }
@@ -151,6 +164,19 @@ impl Worker {
 }
 
 impl Shared {
+    /// The pipeline a request is for, if it is still registered.
+    fn pipeline_of(&self, request: &TriggerRequest) -> Option<Pipeline> {
+        let name = request.pipeline.as_deref().unwrap_or(&self.default);
+        let found = self.pipelines.get(name);
+        if found.is_none() {
+            tracing::warn!(
+                delivery = %request.delivery_id, pipeline = name,
+                "the delivery's pipeline is no longer registered; nothing runs"
+            );
+        }
+        found
+    }
+
     /// Removes the delivery of a request that never started, so a redelivery runs it.
     fn forget(&self, request: &TriggerRequest) {
         match self.runtime.store.forget_delivery(&request.delivery_id) {
@@ -169,22 +195,23 @@ impl Shared {
     /// fires before that, the request is forgotten instead.
     async fn handle(
         &self,
+        pipeline: &Pipeline,
         request: TriggerRequest,
         starting: OwnedRwLockReadGuard<()>,
         stop: CancellationToken,
     ) {
         let delivery = request.delivery_id.as_str();
         let trigger = Trigger::from(request.trigger);
-        let config = &self.pipeline.config;
+        let config = &pipeline.config;
         let selection = tokio::select! {
             biased;
             () = stop.cancelled() => {
                 self.forget(&request);
                 return;
             }
-            selection = self.select(&request) => selection,
+            selection = self.select(pipeline, &request) => selection,
         };
-        let report = self.report(&request);
+        let report = self.report(pipeline, &request);
         let services = match selection {
             Selection::All => Vec::new(),
             Selection::Only(services) if services.is_empty() => {
@@ -228,7 +255,7 @@ impl Shared {
         }
         let run_request = RunRequest {
             config: config.clone(),
-            config_text: self.pipeline.config_text.clone(),
+            config_text: pipeline.config_text.clone(),
             plan: run_plan,
             source: Some(SourceSpec::Git(request.clone_url.clone())),
             trigger,
@@ -308,9 +335,12 @@ impl Shared {
     }
 
     /// Where the request's commit statuses go, if the server posts them.
-    fn report(&self, request: &TriggerRequest) -> Option<CommitReport> {
-        let reporter = self.statuses.as_ref()?;
-        let triggers = &self.pipeline.config.triggers;
+    fn report(&self, pipeline: &Pipeline, request: &TriggerRequest) -> Option<CommitReport> {
+        let reporter = self
+            .statuses
+            .as_ref()?
+            .for_pipeline(&pipeline.config.pipeline);
+        let triggers = &pipeline.config.triggers;
         let merge = (request.trigger == WebhookTrigger::PullRequest
             && triggers.pull_request_auto_merge)
             .then_some(triggers.pull_request_merge_method);
@@ -323,7 +353,7 @@ impl Shared {
     }
 
     /// The services whose files changed; every service when that cannot be told.
-    async fn select(&self, request: &TriggerRequest) -> Selection {
+    async fn select(&self, pipeline: &Pipeline, request: &TriggerRequest) -> Selection {
         let Some(base) = request.base_sha.as_deref() else {
             tracing::info!(
                 delivery = %request.delivery_id,
@@ -342,8 +372,8 @@ impl Shared {
             .await;
         match changed {
             Ok(changed) => {
-                let relative = self.pipeline.relative(&changed);
-                Selection::Only(changed_services(&self.pipeline.config, &relative))
+                let relative = pipeline.relative(&changed);
+                Selection::Only(changed_services(&pipeline.config, &relative))
             }
             Err(e) => {
                 tracing::warn!(
@@ -381,6 +411,7 @@ mod tests {
             default_branch: None,
             pull_request: None,
             delivery_id: "d".into(),
+            pipeline: None,
         }
     }
 

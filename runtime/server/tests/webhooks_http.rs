@@ -145,6 +145,7 @@ async fn a_signed_push_queues_a_trigger_request_and_answers_at_once() {
             default_branch: Some("main".into()),
             pull_request: None,
             delivery_id: "72d3162e-cc78-11e3-81ab-4c9367dc0958".into(),
+            pipeline: None,
         }
     );
     nothing_queued(&mut rx);

@@ -303,3 +303,89 @@ fn the_cli_triggers_follows_and_approves_through_a_server() {
         "{out:?}"
     );
 }
+
+#[test]
+fn each_registered_pipeline_takes_webhooks_signed_with_its_own_secret() {
+    let repo = Repo::new("cat version.txt", "");
+    let server = repo.serve("pipelines");
+    let operator = create_token(&repo, "ops", "operator");
+    // A second repository, another pipeline, registered through the API.
+    let service = "[[service]]\nname = \"other\"\n[service.commands]\nshow = \"cat version.txt\"\n";
+    let toml =
+        super::pipeline("", service).replace("pipeline = \"served\"", "pipeline = \"second\"");
+    let second = Repo::build(
+        &toml,
+        &[
+            ("Dockerfile", "FROM seamless/busybox\n"),
+            ("version.txt", "second-one\n"),
+        ],
+        ("version.txt", "second-two\n"),
+    );
+    let secret = "second-pipeline-webhook-secret";
+    let body = json!({"config_path": second.checkout.path().display().to_string(), "webhook_secret": secret});
+    let (status, answer) = call(
+        &server,
+        "POST",
+        "/api/v1/pipelines",
+        Some(&operator),
+        Some(body),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let reuse = json!({"config_path": second.checkout.path().display().to_string(), "webhook_secret": super::SECRET});
+    let (status, _) = call(
+        &server,
+        "PUT",
+        "/api/v1/pipelines/second",
+        Some(&operator),
+        Some(reuse),
+    );
+    assert_eq!(status, 409, "a secret belongs to one pipeline");
+
+    let payload = second.push("main", &second.first, &second.second);
+    let bytes = serde_json::to_vec(&payload).unwrap();
+    let (status, answer) = server.post(
+        "push",
+        "second-1",
+        &bytes,
+        Some(&super::sign(secret, &bytes)),
+    );
+    assert_eq!(status, 202, "{answer}");
+    let run = repo.finished_run_of(&server, "second-1");
+    assert_eq!(run.pipeline, "second");
+    assert_eq!(
+        run.status.as_str(),
+        "success",
+        "{}",
+        repo.scratch.stored_logs(&run.id)
+    );
+    assert!(repo.scratch.stored_logs(&run.id).contains("second-two"));
+
+    let (status, _) = server.post(
+        "push",
+        "second-2",
+        &bytes,
+        Some(&super::sign("some-other-secret", &bytes)),
+    );
+    assert_eq!(status, 401);
+    assert!(
+        repo.store().delivery("second-2").unwrap().is_none(),
+        "nothing stored"
+    );
+
+    // Removed, its secret opens nothing any more.
+    let (status, _) = call(
+        &server,
+        "DELETE",
+        "/api/v1/pipelines/second",
+        Some(&operator),
+        None,
+    );
+    assert_eq!(status, 204);
+    let (status, _) = server.post(
+        "push",
+        "second-3",
+        &bytes,
+        Some(&super::sign(secret, &bytes)),
+    );
+    assert_eq!(status, 401);
+}

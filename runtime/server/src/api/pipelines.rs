@@ -90,13 +90,29 @@ fn load(path: &str) -> ApiResult<Pipeline> {
     Ok(Pipeline::new(config, text))
 }
 
-fn check_secret(secret: Option<&str>) -> ApiResult<()> {
-    match secret {
-        Some(s) if s.len() < 16 => Err(ApiError::bad_request(
+/// A webhook secret is long enough, and no other pipeline's (a delivery belongs to the
+/// pipeline whose secret signed it).
+fn check_secret(state: &ApiState, pipeline: &str, secret: Option<&str>) -> ApiResult<()> {
+    let Some(secret) = secret else {
+        return Ok(());
+    };
+    if secret.len() < 16 {
+        return Err(ApiError::bad_request(
             "the webhook secret must be at least 16 characters (generate one with `openssl rand -hex 32`)",
-        )),
-        _ => Ok(()),
+        ));
     }
+    let taken = state
+        .runtime
+        .store
+        .pipelines()?
+        .into_iter()
+        .any(|p| p.name != pipeline && p.webhook_secret.as_deref() == Some(secret));
+    if taken {
+        return Err(ApiError::conflict(
+            "another pipeline uses this webhook secret; give each pipeline its own",
+        ));
+    }
+    Ok(())
 }
 
 /// Registers a pipeline from a `seamless.toml` on the server's disk.
@@ -110,9 +126,9 @@ pub async fn create(
     ApiJson(body): ApiJson<PipelineBody>,
 ) -> ApiResult<(StatusCode, Json<PipelineView>)> {
     who.require_operator("registering a pipeline")?;
-    check_secret(body.webhook_secret.as_deref())?;
     let pipeline = load(&body.config_path)?;
     let name = pipeline.config.pipeline.clone();
+    check_secret(&state, &name, body.webhook_secret.as_deref())?;
     if state.pipelines.get(&name).is_some() {
         return Err(ApiError::conflict(format!(
             "a pipeline called '{name}' exists; update it with PUT /api/v1/pipelines/{name}"
@@ -143,7 +159,7 @@ pub async fn update(
 ) -> ApiResult<Json<PipelineView>> {
     who.require_operator("changing a pipeline")?;
     find_pipeline(&state, &name)?;
-    check_secret(body.webhook_secret.as_deref())?;
+    check_secret(&state, &name, body.webhook_secret.as_deref())?;
     let pipeline = load(&body.config_path)?;
     if pipeline.config.pipeline != name {
         return Err(ApiError::invalid(format!(

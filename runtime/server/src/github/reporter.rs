@@ -81,6 +81,13 @@ impl StatusReporter {
         }
     }
 
+    /// The same reporter, for `pipeline`'s statuses (context `seamless/<pipeline>`).
+    pub fn for_pipeline(&self, pipeline: &str) -> Self {
+        let mut other = self.clone();
+        other.context = format!("seamless/{pipeline}");
+        other
+    }
+
     /// The same reporter with another retry policy.
     pub fn with_retry(mut self, retry: Retry) -> Self {
         self.retry = retry;

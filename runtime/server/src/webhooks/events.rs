@@ -92,6 +92,7 @@ fn push(payload: &Value, delivery_id: &str) -> Result<Parsed, PayloadError> {
         default_branch: default_branch(payload),
         pull_request: None,
         delivery_id: delivery_id.to_string(),
+        pipeline: None,
     };
     Ok(Parsed::Trigger(Box::new(request)))
 }
@@ -129,6 +130,7 @@ fn pull_request(payload: &Value, delivery_id: &str) -> Result<Parsed, PayloadErr
         default_branch: default_branch(payload),
         pull_request: Some(number),
         delivery_id: delivery_id.to_string(),
+        pipeline: None,
     };
     Ok(Parsed::Trigger(Box::new(request)))
 }

@@ -61,11 +61,7 @@ async fn handle(
     body: Body,
 ) -> Result<(StatusCode, Json<Value>), WebhookError> {
     let body = read_body(headers, body, state.config.max_body()).await?;
-    verify(
-        state.config.secret(),
-        &body,
-        headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes()),
-    )?;
+    let pipeline = signer(state, headers, &body)?;
     let delivery = header_value(headers, DELIVERY_HEADER, "X-GitHub-Delivery")?;
     let event = header_value(headers, EVENT_HEADER, "X-GitHub-Event")?;
     if headers.get(header::CONTENT_TYPE).is_some_and(|v| {
@@ -100,7 +96,8 @@ async fn handle(
                 Some(reason),
             ))
         }
-        Parsed::Trigger(request) => {
+        Parsed::Trigger(mut request) => {
+            request.pipeline = pipeline;
             let summary = format!(
                 "{} {}@{} ({})",
                 event, request.repository, request.branch, request.commit_sha
@@ -114,6 +111,29 @@ async fn handle(
             Ok(answer(StatusCode::ACCEPTED, "queued", &delivery, None))
         }
     }
+}
+
+/// Verifies the signature: with the server's secret (`None`: its default pipeline),
+/// else with each pipeline's (that pipeline's name). Every check is constant-time.
+fn signer(
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<String>, WebhookError> {
+    let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
+    let first = verify(state.config.secret(), body, signature);
+    let Some(pipelines) = &state.pipelines else {
+        return first.map(|()| None).map_err(Into::into);
+    };
+    if first.is_ok() {
+        return Ok(None);
+    }
+    for (name, secret) in pipelines.secrets() {
+        if verify(secret.as_bytes(), body, signature).is_ok() {
+            return Ok(Some(name));
+        }
+    }
+    Err(first.err().map_or(WebhookError::Store, Into::into))
 }
 
 fn answer(

@@ -92,16 +92,33 @@ pub struct WebhookState {
     config: Arc<WebhookConfig>,
     store: Arc<Store>,
     queue: Arc<dyn Queue>,
+    pipelines: Option<Arc<dyn PipelineSecrets>>,
+}
+
+/// The secrets of a server's pipelines: a delivery belongs to the pipeline whose
+/// secret signed it.
+pub trait PipelineSecrets: Send + Sync {
+    /// Every pipeline's name and webhook secret.
+    fn secrets(&self) -> Vec<(String, String)>;
 }
 
 impl WebhookState {
-    /// Bundles the endpoint's settings, store and queue.
+    /// Bundles the endpoint's settings, store and queue. Deliveries are verified with
+    /// the settings' secret only.
     pub fn new(config: WebhookConfig, store: Arc<Store>, queue: Arc<dyn Queue>) -> Self {
         Self {
             config: Arc::new(config),
             store,
             queue,
+            pipelines: None,
         }
+    }
+
+    /// The same endpoint, which also accepts deliveries signed with the secret of any
+    /// of `pipelines`, and hands them to that pipeline.
+    pub fn with_pipelines(mut self, pipelines: Arc<dyn PipelineSecrets>) -> Self {
+        self.pipelines = Some(pipelines);
+        self
     }
 }
 

@@ -49,6 +49,9 @@ pub struct TriggerRequest {
     pub pull_request: Option<u64>,
     /// GitHub's `X-GitHub-Delivery`.
     pub delivery_id: String,
+    /// The pipeline whose secret signed the delivery (`None`: the server's default).
+    #[serde(default)]
+    pub pipeline: Option<String>,
 }
 
 /// Why a request could not be queued.
