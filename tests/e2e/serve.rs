@@ -439,6 +439,8 @@ fn a_signed_push_to_main_runs_the_pushed_commit() {
     );
     assert_eq!(run.commit_sha, repo.second);
     assert_eq!(run.trigger, "push");
+    let delivery = repo.store().delivery("push-1").unwrap().unwrap();
+    assert_eq!(delivery.outcome, "started");
     assert_eq!(run.branch.as_deref(), Some("main"));
     assert_eq!(repo.stage_names(&run.id), ["prepare", "show"]);
     let logs = repo.scratch.stored_logs(&run.id);
@@ -597,7 +599,14 @@ fn a_push_to_another_branch_is_accepted_but_runs_nothing() {
         || server.log(),
     );
     assert!(repo.runs().is_empty());
-    let delivery = repo.store().delivery("elsewhere").unwrap().unwrap();
+    let delivery = wait_for(
+        "the delivery's outcome",
+        || {
+            let d = repo.store().delivery("elsewhere").unwrap()?;
+            (d.outcome == "ignored").then_some(d)
+        },
+        || server.log(),
+    );
     assert_eq!(delivery.run_id, None);
 }
 

@@ -25,6 +25,7 @@ use crate::mirror::{Mirrors, Range};
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::runtime::Runtime;
+use crate::webhooks::{OUTCOME_FAILED, OUTCOME_IGNORED};
 use crate::webhooks::{TriggerRequest, WebhookTrigger};
 
 /// Why a request starts no run, if it does not.
@@ -131,10 +132,12 @@ impl Worker {
                 },
             };
             let Some(pipeline) = self.shared.pipeline_of(&request) else {
+                self.shared.settle(&request, OUTCOME_IGNORED);
                 continue;
             };
             if let Some(reason) = ignored(&request, &pipeline.config) {
                 tracing::info!(delivery = %request.delivery_id, "ignored: {reason}");
+                self.shared.settle(&request, OUTCOME_IGNORED);
                 continue;
             }
             let permit = tokio::select! {
@@ -164,6 +167,17 @@ impl Worker {
 }
 
 impl Shared {
+    /// Records what came of a request that started no run.
+    fn settle(&self, request: &TriggerRequest, outcome: &str) {
+        if let Err(e) = self
+            .runtime
+            .store
+            .set_delivery_outcome(&request.delivery_id, outcome)
+        {
+            tracing::warn!(delivery = %request.delivery_id, error = %e, "cannot record the delivery's outcome");
+        }
+    }
+
     /// The pipeline a request is for, if it is still registered.
     fn pipeline_of(&self, request: &TriggerRequest) -> Option<Pipeline> {
         let name = request.pipeline.as_deref().unwrap_or(&self.default);
@@ -223,6 +237,7 @@ impl Shared {
                 if let Some(report) = &report {
                     report.ended(None, Ending::NothingToRun("no service changed".into()));
                 }
+                self.settle(&request, OUTCOME_IGNORED);
                 return;
             }
             Selection::Only(services) => services,
@@ -239,6 +254,7 @@ impl Shared {
                 if let Some(report) = &report {
                     report.ended(None, Ending::NotCarriedOut);
                 }
+                self.settle(&request, OUTCOME_FAILED);
                 return;
             }
         };
@@ -251,6 +267,7 @@ impl Shared {
                 let why = format!("no service takes part in {trigger} runs");
                 report.ended(None, Ending::NothingToRun(why));
             }
+            self.settle(&request, OUTCOME_IGNORED);
             return;
         }
         let run_request = RunRequest {
@@ -326,6 +343,9 @@ impl Shared {
             }
             Err(e) => {
                 tracing::error!(delivery, error = %e, "the run could not be carried out");
+                if run_id.is_none() {
+                    self.settle(&request, OUTCOME_FAILED);
+                }
                 Some(Ending::NotCarriedOut)
             }
         };

@@ -66,10 +66,19 @@ impl Store {
         Ok(removed == 1)
     }
 
-    /// Links a delivery to the run it started.
+    /// Records what came of a queued delivery, such as `ignored` or `failed`.
+    pub fn set_delivery_outcome(&self, delivery_id: &str, outcome: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE webhook_deliveries SET outcome = ?2 WHERE delivery_id = ?1",
+            params![delivery_id, outcome],
+        )?;
+        Ok(())
+    }
+
+    /// Links a delivery to the run it started (its outcome becomes `started`).
     pub fn set_delivery_run(&self, delivery_id: &str, run_id: &str) -> Result<(), StoreError> {
         let updated = self.conn().execute(
-            "UPDATE webhook_deliveries SET run_id = ?2 WHERE delivery_id = ?1",
+            "UPDATE webhook_deliveries SET run_id = ?2, outcome = 'started' WHERE delivery_id = ?1",
             params![delivery_id, run_id],
         )?;
         if updated == 0 {

@@ -25,6 +25,10 @@ pub const EVENT_HEADER: &str = "x-github-event";
 pub const OUTCOME_QUEUED: &str = "queued";
 /// The `outcome` recorded for a delivery that was ignored.
 pub const OUTCOME_IGNORED: &str = "ignored";
+/// The `outcome` of a queued delivery whose run could not start.
+pub const OUTCOME_FAILED: &str = "failed";
+/// The `outcome` of a queued delivery once its run exists.
+pub const OUTCOME_STARTED: &str = "started";
 /// The `outcome` recorded for a `ping`.
 pub const OUTCOME_PONG: &str = "pong";
 

@@ -21,7 +21,8 @@ pub use error::WebhookError;
 pub(crate) use events::is_branch_name;
 pub use events::{Parsed, PayloadError, parse};
 pub use handler::{
-    DELIVERY_HEADER, EVENT_HEADER, OUTCOME_IGNORED, OUTCOME_PONG, OUTCOME_QUEUED, receive,
+    DELIVERY_HEADER, EVENT_HEADER, OUTCOME_FAILED, OUTCOME_IGNORED, OUTCOME_PONG, OUTCOME_QUEUED,
+    OUTCOME_STARTED, receive,
 };
 pub use signature::{SIGNATURE_HEADER, SignatureError, sign, verify};
 pub use trigger::{Queue, QueueError, TriggerRequest, WebhookTrigger};
