@@ -6,10 +6,13 @@
 //!   `seamless run`, against a shell script running the same 5 `docker run --rm`.
 //! - `shop`: the full shop pipeline's wall time and the runtime's share per stage.
 //! - `concurrent`: 10 concurrent hello runs against a parallel shell script; peak RSS.
+//! - `server`: webhook deliveries per second, event-stream latency with 200
+//!   subscribers, and the server's memory.
 
 mod concurrent;
 mod pipeline;
 mod plugin;
+mod server;
 mod shop;
 mod stats;
 
@@ -25,14 +28,18 @@ fn main() -> Result<()> {
         "pipeline" => pipeline::run()?,
         "shop" => shop::run()?,
         "concurrent" => concurrent::run()?,
+        "server" => rt.block_on(server::run())?,
         "all" => {
             rt.block_on(plugin::run())?;
             pipeline::run()?;
             concurrent::run()?;
             shop::run()?;
+            rt.block_on(server::run())?;
         }
         other => {
-            bail!("unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop or all")
+            bail!(
+                "unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop, server or all"
+            )
         }
     }
     Ok(())
