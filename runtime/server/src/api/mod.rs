@@ -11,6 +11,7 @@ pub mod error;
 mod extract;
 pub mod pipelines;
 pub mod runs;
+pub mod services;
 pub mod state;
 pub mod stream;
 pub mod views;
@@ -67,7 +68,7 @@ impl Modify for BearerAuth {
         me,
         runs::list, runs::detail, runs::logs, runs::approve, runs::reject, runs::cancel,
         pipelines::list, pipelines::get, pipelines::create, pipelines::update, pipelines::delete,
-        pipelines::services, pipelines::service,
+        pipelines::services, pipelines::service, services::put, services::delete,
         stream::events,
         actions::trigger, actions::rerun, actions::rollback,
     ),
@@ -118,7 +119,9 @@ pub fn router(state: ApiState) -> Router {
         )
         .route(
             "/api/v1/pipelines/{name}/services/{service}",
-            get(pipelines::service),
+            get(pipelines::service)
+                .put(services::put)
+                .delete(services::delete),
         )
         .route("/api/v1/events", get(stream::events))
         .route("/metrics", get(crate::metrics::metrics))

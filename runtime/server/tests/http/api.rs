@@ -356,3 +356,113 @@ async fn metrics_need_a_token_and_count_runs_and_stage_durations() {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn services_are_written_to_a_local_seamless_toml_only_when_it_stays_valid() {
+    let api = start().await;
+    let file = api.repo.path().join("seamless.toml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("# kept by every edit\n{original}")).unwrap();
+    let body = json!({"commands": {"test": "true"}, "port": 8080, "env": {"MODE": "fast"}});
+
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            "/api/v1/pipelines/shop/services/api",
+            Some(&api.viewer),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, text) = api
+        .call(
+            Method::PUT,
+            "/api/v1/pipelines/shop/services/api",
+            Some(&api.operator),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let created: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (created["name"].as_str(), created["port"].as_i64()),
+        (Some("api"), Some(8080))
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with("# kept by every edit\n"), "{written}");
+    assert!(
+        written.contains("name = \"api\"") && written.contains("MODE = \"fast\""),
+        "{written}"
+    );
+    let (_, services) = api
+        .get("/api/v1/pipelines/shop/services", &api.viewer)
+        .await;
+    let names: Vec<&str> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["web", "api"]);
+
+    // Replacing keeps one entry; an invalid service is refused and nothing is written.
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            "/api/v1/pipelines/shop/services/api",
+            Some(&api.operator),
+            Some(json!({"port": 9090})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let before = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(before.matches("name = \"api\"").count(), 1, "{before}");
+    let (status, text) = api
+        .call(
+            Method::PUT,
+            "/api/v1/pipelines/shop/services/Bad_Name",
+            Some(&api.operator),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert!(text.contains("seamless.toml:"), "file:line:col in {text}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        before,
+        "the file is untouched"
+    );
+
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            "/api/v1/pipelines/shop/services/api",
+            Some(&api.operator),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api
+        .get("/api/v1/pipelines/shop/services/api", &api.viewer)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A configuration that a git repository holds is changed there, not here.
+    let init = std::process::Command::new("git")
+        .arg("-C")
+        .arg(api.repo.path())
+        .args(["init", "-q"])
+        .status()
+        .unwrap();
+    assert!(init.success());
+    let (status, text) = api
+        .call(
+            Method::PUT,
+            "/api/v1/pipelines/shop/services/api",
+            Some(&api.operator),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{text}");
+    assert!(text.contains("git repository"), "{text}");
+}
