@@ -1,28 +1,16 @@
-//! The `seamless serve` HTTP server.
-//!
-//! One server carries out one pipeline (the `seamless.toml` it was started with):
-//! - [`webhooks`]: `POST /webhooks/github` verifies, deduplicates and queues
-//!   deliveries as [`webhooks::TriggerRequest`]s;
-//! - [`worker`]: takes queued requests, decides whether they run, selects the services
-//!   whose files changed (through bare mirrors of the repositories, [`mirror`]), plans
-//!   and carries the runs out, at most `max_runs` at once;
-//! - [`github`]: with a GitHub token, posts each run's commit statuses (`pending`, then
-//!   `success`, `failure` or `error`, as context `seamless/<pipeline>`) and merges a
-//!   pull request whose run passed when `[triggers.pull-request] auto-merge` is on, in
-//!   the background (retried, never failing or delaying a run); the API base URL is
-//!   configurable, so tests use a local stand-in;
-//! - [`resume`]: on start, carries on every unfinished run whose process died;
+//! The `seamless serve` HTTP server (the guide is `runtime/server/README.md`):
+//! - [`webhooks`]: `POST /webhooks/github` verifies (each pipeline its own secret),
+//!   deduplicates and queues deliveries as [`webhooks::TriggerRequest`]s;
+//! - [`worker`]: takes queued requests, selects the services whose files changed
+//!   (through bare mirrors, [`mirror`]), plans and carries the runs out, at most
+//!   `max_runs` at once, posting commit statuses ([`github`]);
+//! - [`api`]: the REST API under `/api/v1` with its OpenAPI document, bearer tokens and
+//!   roles, and the server-sent event stream fed by [`live`];
+//! - [`login`]: the dashboard's GitHub OAuth login, sessions and CSRF; [`dashboard`]: its
+//!   embedded files; [`metrics`]: `/metrics`;
+//! - [`registry`]: the pipelines served; [`launch`]: runs started by API actions;
+//!   [`resume`]: on start, carries on every unfinished run whose process died;
 //! - [`app`]: the router; [`serve()`]: binds, serves and stops gracefully.
-//!
-//! Several pipelines per server come with the REST API, which manages them; until then
-//! a team runs one server per pipeline (each with its own `--listen` address and
-//! webhook secret, and they may share a data directory).
-//!
-//! The GitHub token is held in this process's memory only. Stages never see the
-//! server's environment (plugins get no environment variables; the local host clears
-//! commands' environment but for `PATH` and `HOME`; Docker containers get only their
-//! spec's), and secrets reach only the stages granted them, so a stage sees the token
-//! only if `seamless.toml` declares it as a secret and grants it.
 //!
 //! Stopping (SIGTERM or Ctrl-C) stops accepting deliveries and exits without cancelling
 //! anything: runs in progress keep their state in the store, and the next `seamless
