@@ -91,9 +91,13 @@ fn str_of(v: &Value) -> &str {
 /// Follows a run on a server (its whole log first) until it ends; exits 0 if it
 /// succeeded.
 pub async fn follow_remote(remote: &Remote, run: &str, filter: &LineFilter) -> Result<ExitCode> {
-    let stream = remote
-        .stream(&format!("/api/v1/events?run={}", escape(run)))
-        .await?;
+    let mut path = format!("/api/v1/runs/{}/logs?follow=true", escape(run));
+    for (key, value) in [("service", &filter.service), ("stage", &filter.stage)] {
+        if let Some(v) = value {
+            path.push_str(&format!("&{key}={}", escape(v)));
+        }
+    }
+    let stream = remote.stream(&path).await?;
     let mut events = Events::new(stream);
     while let Some(event) = events.next().await? {
         let d = &event.data;

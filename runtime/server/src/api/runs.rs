@@ -123,20 +123,48 @@ pub struct LogsQuery {
     pub after: Option<i64>,
     /// Page size, 1 to 5000 (default 500).
     pub limit: Option<u32>,
+    /// Follow: answer with server-sent events instead, the lines after `after` and then
+    /// new ones as they come (`log` events), with the run's status changes (`run`
+    /// events; the run is over at `success`, `failure` or `cancelled`).
+    pub follow: Option<bool>,
 }
 
-/// Log lines of a run, oldest first. To follow them live, use
-/// `GET /api/v1/events?run=ID` (server-sent events).
+/// Log lines of a run, oldest first, a page at a time; with `follow=true`, a stream of
+/// server-sent events instead.
 #[utoipa::path(get, path = "/api/v1/runs/{id}/logs", tag = "runs",
     params(("id" = String, Path, description = "The run id"), LogsQuery),
-    responses((status = 200, body = LogPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "A page of lines (JSON), or with follow=true a text/event-stream", body = LogPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn logs(
     State(state): State<ApiState>,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<LogsQuery>,
-) -> ApiResult<Json<LogPage>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     find_run(&state, &id)?;
+    if q.follow.unwrap_or(false) {
+        let after = q.after.unwrap_or(0);
+        if after < 0 {
+            return Err(ApiError::bad_request("after must not be negative"));
+        }
+        let live = state.hub.subscribe();
+        let filter = super::stream::Filter {
+            run: Some(id),
+            logs: true,
+            service: q.service,
+            stage: q.stage,
+            no_stages: true,
+        };
+        let cursor = crate::live::Cursor {
+            feed: 0,
+            logs: after,
+        };
+        return Ok(super::stream::open(&state, live, cursor, filter).into_response());
+    }
+    Ok(page(&state, id, q)?.into_response())
+}
+
+fn page(state: &ApiState, id: String, q: LogsQuery) -> ApiResult<Json<LogPage>> {
     let limit = q.limit.unwrap_or(500);
     if !(1..=5000).contains(&limit) {
         return Err(ApiError::bad_request(format!(

@@ -75,24 +75,51 @@ pub async fn events(
         (None, Some(_)) => Cursor::default(),
         (None, None) => state.hub.head()?,
     };
+    let filter = Filter {
+        run: q.run,
+        logs: !q.no_logs.unwrap_or(false),
+        ..Filter::default()
+    };
+    Ok(open(&state, live, cursor, filter))
+}
+
+/// What a subscriber is sent.
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Only this run's events.
+    pub run: Option<String>,
+    /// Log lines too.
+    pub logs: bool,
+    /// Only the log lines of this service.
+    pub service: Option<String>,
+    /// Only the log lines of this stage.
+    pub stage: Option<String>,
+    /// Leave stage status changes out (runs' stay).
+    pub no_stages: bool,
+}
+
+/// Streams what `filter` keeps, from after `cursor`, subscribed to `live`.
+pub fn open(
+    state: &ApiState,
+    live: broadcast::Receiver<Arc<Vec<Update>>>,
+    cursor: Cursor,
+    filter: Filter,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
     let (tx, rx) = mpsc::channel(BUFFER);
     let follow = Follow {
         hub: state.hub.clone(),
-        run: q.run,
-        logs: !q.no_logs.unwrap_or(false),
+        filter,
         cursor,
         tx,
     };
     tokio::spawn(follow.run(live));
-    Ok(Sse::new(ReceiverStream::new(rx))
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 /// One subscriber's task: replays from the store, then passes live batches on.
 struct Follow {
     hub: Arc<Hub>,
-    run: Option<String>,
-    logs: bool,
+    filter: Filter,
     cursor: Cursor,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 }
@@ -125,7 +152,7 @@ impl Follow {
     /// Sends everything after the cursor from the store; false once the client left.
     async fn replay(&mut self) -> bool {
         loop {
-            let read = read_after(self.hub.store(), self.cursor, self.run.as_deref());
+            let read = read_after(self.hub.store(), self.cursor, self.filter.run.as_deref());
             let (updates, more) = match read {
                 Ok(r) => r,
                 Err(e) => {
@@ -151,14 +178,28 @@ impl Follow {
             return true;
         }
         self.cursor = update.advance(self.cursor);
-        if self.run.as_deref().is_some_and(|r| r != update.run_id()) {
-            return true;
-        }
-        if matches!(update, Update::Log(_)) && !self.logs {
+        if !self.keeps(update) {
             return true;
         }
         let event = to_event(update).id(self.cursor.to_string());
         self.tx.send(Ok(event)).await.is_ok()
+    }
+}
+
+impl Follow {
+    fn keeps(&self, update: &Update) -> bool {
+        let f = &self.filter;
+        if f.run.as_deref().is_some_and(|r| r != update.run_id()) {
+            return false;
+        }
+        match update {
+            Update::Log(l) => {
+                f.logs
+                    && f.service.as_deref().is_none_or(|s| s == l.service)
+                    && f.stage.as_deref().is_none_or(|s| s == l.stage)
+            }
+            Update::Status(e) => e.stage.is_none() || !f.no_stages,
+        }
     }
 }
 

@@ -138,3 +138,30 @@ async fn the_event_stream_replays_then_follows_and_resumes_after_the_last_id() {
     let (status, _) = api.get("/api/v1/events?run=ghost", &api.viewer).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_stages_log_is_followed_from_a_line_until_the_run_ends() {
+    let api = start().await;
+    let key = api.run("r1", "main");
+    api.log(&key, "before");
+    let (_, page) = api.get("/api/v1/runs/r1/logs", &api.viewer).await;
+    let after = page["after"].as_i64().unwrap();
+    let approval = StageKey {
+        stage: "approval".into(),
+        ..key.clone()
+    };
+    let path = format!("/api/v1/runs/r1/logs?follow=true&stage=build&after={after}");
+    let res = api.send(Method::GET, &path, Some(&api.viewer), None).await;
+    let reader = tokio::spawn(sse(res, 3));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    api.log(&approval, "another stage's line");
+    api.log(&key, "after");
+    api.store.transition(&key, StageEvent::Succeed).unwrap();
+    api.store.finish_run("r1", RunStatus::Success).unwrap();
+    let events = reader.await.unwrap();
+    // The run's statuses (no stage changes), and only the build's lines after `after`.
+    assert_eq!(
+        summary(&events),
+        ["run in-progress", "log after", "run success"]
+    );
+}
