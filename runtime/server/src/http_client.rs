@@ -20,6 +20,19 @@ use tokio_rustls::rustls::pki_types::ServerName;
 
 use crate::github::GitHubError;
 
+/// Percent-encodes `s` for a URL path segment or query value (RFC 3986 unreserved
+/// characters stay).
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Answers longer than this are cut off (GitHub's answers to these calls are small).
 const MAX_ANSWER: usize = 1024 * 1024;
 

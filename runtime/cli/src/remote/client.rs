@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, anyhow, bail};
 use hyper::Method;
 use hyper::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
+pub use seamless_server::http_client::percent_encode as escape;
 use seamless_server::http_client::{Endpoint, Streaming, Transport};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -14,18 +15,6 @@ pub struct Remote {
     transport: Transport,
     headers: Vec<(HeaderName, HeaderValue)>,
     base: String,
-}
-
-/// Characters that must be escaped in a path segment or query value.
-pub fn escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 impl Remote {

@@ -115,6 +115,17 @@ fn check_secret(state: &ApiState, pipeline: &str, secret: Option<&str>) -> ApiRe
     Ok(())
 }
 
+/// Stores `pipeline` (its path and webhook secret) and serves it from now on.
+fn register(state: &ApiState, pipeline: &Pipeline, secret: Option<&str>) -> ApiResult<()> {
+    let path = pipeline.config.file.display().to_string();
+    state
+        .runtime
+        .store
+        .put_pipeline(&pipeline.config.pipeline, &path, secret)?;
+    state.pipelines.insert(pipeline.clone());
+    Ok(())
+}
+
 /// Registers a pipeline from a `seamless.toml` on the server's disk.
 #[utoipa::path(post, path = "/api/v1/pipelines", tag = "pipelines",
     request_body = PipelineBody,
@@ -134,12 +145,7 @@ pub async fn create(
             "a pipeline called '{name}' exists; update it with PUT /api/v1/pipelines/{name}"
         )));
     }
-    let path = pipeline.config.file.display().to_string();
-    state
-        .runtime
-        .store
-        .put_pipeline(&name, &path, body.webhook_secret.as_deref())?;
-    state.pipelines.insert(pipeline.clone());
+    register(&state, &pipeline, body.webhook_secret.as_deref())?;
     tracing::info!(pipeline = %name, by = %who.name, "pipeline registered");
     Ok((StatusCode::CREATED, Json(view(&state, &pipeline)?)))
 }
@@ -168,12 +174,7 @@ pub async fn update(
             pipeline.config.pipeline
         )));
     }
-    let path = pipeline.config.file.display().to_string();
-    state
-        .runtime
-        .store
-        .put_pipeline(&name, &path, body.webhook_secret.as_deref())?;
-    state.pipelines.insert(pipeline.clone());
+    register(&state, &pipeline, body.webhook_secret.as_deref())?;
     tracing::info!(pipeline = %name, by = %who.name, "pipeline updated");
     Ok(Json(view(&state, &pipeline)?))
 }

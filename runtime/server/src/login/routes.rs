@@ -16,6 +16,7 @@ use super::LoginConfig;
 use super::cookies::{self, SESSION_COOKIE, STATE_COOKIE};
 use super::github_oauth::identify;
 use crate::api::error::ApiError;
+use crate::http_client::percent_encode as encode;
 
 /// How long the user has to come back from GitHub.
 const STATE_TTL_SECS: u64 = 600;
@@ -108,18 +109,6 @@ async fn login(
         config.secure_cookies(),
     );
     Ok(redirect(&url, &[cookie]))
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]
