@@ -217,6 +217,7 @@ async fn sign_in_watch_a_run_live_approve_it_and_roll_back_from_the_dashboard() 
     browser
         .wait_attr("[data-testid=run-status]", "data-status", "success")
         .await;
+    browser.fits("run").await;
     let kept = b
         .execute("return window.__notReloaded === true;", vec![])
         .await
@@ -259,5 +260,11 @@ async fn sign_in_watch_a_run_live_approve_it_and_roll_back_from_the_dashboard() 
         .find(&format!("[data-testid=current-{}]", newest.id))
         .await;
     assert_eq!(d.version(), Ok((200, "v1".into())));
+    browser.fits("service").await;
+    b.goto(&format!("{base}/")).await.unwrap();
+    browser
+        .find(&format!("[data-testid=latest-deploys-{}-manual]", d.service))
+        .await;
+    browser.fits("overview").await;
     browser.close().await;
 }

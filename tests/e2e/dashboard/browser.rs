@@ -135,6 +135,28 @@ impl Browser {
         }
     }
 
+    /// Checks that the page fits the 1366 px width (no sideways scrolling), and saves a
+    /// screenshot as `name.png` in `$SEAMLESS_SCREENSHOTS` when that is set.
+    pub async fn fits(&self, name: &str) {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "the {name} page is {overflow} px wider than the window {}",
+            self.page().await
+        );
+        if let Ok(dir) = std::env::var("SEAMLESS_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

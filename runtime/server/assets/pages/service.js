@@ -93,7 +93,7 @@ export function mount(root, { pipeline, service }, { session, scope }) {
 
   function revisionRow(r) {
     return h('tr', { 'data-testid': `revision-${r.id}`, class: r.current ? 'current' : null },
-      h('td', {}, h('code', { title: r.id }, r.id.length > 12 ? r.id.slice(0, 12) : r.id)),
+      h('td', {}, h('code', { title: r.id }, r.id.length > 12 ? '…' + r.id.slice(-12) : r.id)),
       h('td', { class: 'clip' }, h('span', { title: r.digest ? `${r.image}\n${r.digest}` : r.image }, r.image)),
       h('td', {}, commitEl(r.commit)),
       h('td', {}, r.run_id ? h('a', { href: path('runs', r.run_id) }, h('code', {}, r.run_id.slice(0, 12))) : '—'),
@@ -142,7 +142,7 @@ export function mount(root, { pipeline, service }, { session, scope }) {
     if (started && started.run_id) {
       rollbacks.add(started.run_id);
       notice.hidden = false;
-      replace(notice, `Rolling ${r.environment} back to ${r.id.slice(0, 12)}: `,
+      replace(notice, `Rolling ${r.environment} back to …${r.id.slice(-12)}: `,
         h('a', { href: path('runs', started.run_id), 'data-testid': 'new-run' }, `run ${started.run_id}`), '.');
     }
     loadService();
