@@ -181,9 +181,18 @@ async fn sign_in_watch_a_run_live_approve_it_and_roll_back_from_the_dashboard() 
     d.commit("v2", true);
     let second = server.trigger();
     let base = format!("http://localhost:{}", server.port);
-    let browser = Browser::start().await;
+    let log = server.log.clone();
+    let browser = Browser::start(move || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("server log (last lines):\n{}", tail.join("\n"))
+    })
+    .await;
     let b = &browser.client;
-    b.goto(&format!("{base}/runs/{second}")).await.unwrap();
+    browser
+        .open(&format!("{base}/runs/{second}"), "[data-testid=login]")
+        .await;
     browser.click("[data-testid=login]").await;
     let user = browser.text_of("[data-testid=user]").await;
     assert!(user.contains(oauth::LOGIN), "{user}");
@@ -235,12 +244,14 @@ async fn sign_in_watch_a_run_live_approve_it_and_roll_back_from_the_dashboard() 
         .unwrap()
         .id
         .clone();
-    b.goto(&format!("{base}/pipelines/deploys/services/{}", d.service))
-        .await
-        .unwrap();
+    let rollback = format!("[data-testid=rollback-{back_to}]");
     browser
-        .click(&format!("[data-testid=rollback-{back_to}]"))
+        .open(
+            &format!("{base}/pipelines/deploys/services/{}", d.service),
+            &rollback,
+        )
         .await;
+    browser.click(&rollback).await;
     browser
         .click(&format!("[data-testid=rollback-confirm-{back_to}]"))
         .await;
@@ -261,10 +272,8 @@ async fn sign_in_watch_a_run_live_approve_it_and_roll_back_from_the_dashboard() 
         .await;
     assert_eq!(d.version(), Ok((200, "v1".into())));
     browser.fits("service").await;
-    b.goto(&format!("{base}/")).await.unwrap();
-    browser
-        .find(&format!("[data-testid=latest-deploys-{}-manual]", d.service))
-        .await;
+    let latest = format!("[data-testid=latest-deploys-{}-manual]", d.service);
+    browser.open(&format!("{base}/"), &latest).await;
     browser.fits("overview").await;
     browser.close().await;
 }

@@ -14,10 +14,14 @@ const PATIENCE: Duration = Duration::from_secs(120);
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// More to show when a step fails (the server's log).
+    context: Box<dyn Fn() -> String + Send + Sync>,
 }
 
 impl Browser {
-    pub async fn start() -> Self {
+    /// Starts Chromium; `context` tells more when a step fails (such as the server's
+    /// log).
+    pub async fn start(context: impl Fn() -> String + Send + Sync + 'static) -> Self {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -49,7 +53,32 @@ impl Browser {
                 Err(e) => panic!("cannot start a Chromium session: {e}"),
             }
         };
-        Self { client, driver }
+        Self {
+            client,
+            driver,
+            context: Box::new(context),
+        }
+    }
+
+    /// Opens `url` and waits for `ready` (an element the page shows once its scripts
+    /// ran). A page that has not started within 30 s is loaded once more, with what it
+    /// had fetched written to stderr.
+    pub async fn open(&self, url: &str, ready: &str) {
+        self.client.goto(url).await.unwrap();
+        let started = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(ready))
+            .await;
+        if started.is_err() {
+            eprintln!(
+                "the page did not start within 30 s; loading it again {}",
+                self.page().await
+            );
+            self.client.refresh().await.unwrap();
+        }
+        self.find(ready).await;
     }
 
     /// The page's text, for failure messages.
@@ -69,7 +98,21 @@ impl Browser {
             .await
             .map(|v| v.as_str().unwrap_or_default().to_string())
             .unwrap_or_default();
-        format!("at {url}:\n{text}")
+        let fetched = self
+            .client
+            .execute(
+                "return document.readyState + ' | ' + performance.getEntriesByType('resource')\
+                 .map(e => e.name + ' ' + Math.round(e.duration) + 'ms ' + (e.responseStatus || '?'))\
+                 .join(', ');",
+                vec![],
+            )
+            .await
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        format!(
+            "at {url}:\n{text}\nfetched: {fetched}\n{}",
+            (self.context)()
+        )
     }
 
     /// Waits for an element matching `css`.
