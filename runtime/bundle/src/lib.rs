@@ -11,14 +11,19 @@
 //! digest, the media types, the layout's paths and sizes, and the manifest itself; a
 //! bad bundle is refused with an error that says what is wrong.
 //!
-//! This crate does no I/O beyond the layout files; registries are another module's.
+//! Installed bundles live in a content-addressed [`store`]; `seamless.lock` ([`lock`])
+//! pins each reference to a digest; bundles may be signed with ed25519 ([`signature`]).
+//! This crate does no network I/O; registries are another module's.
 
 pub mod digest;
 mod error;
 pub mod layout;
+pub mod lock;
 pub mod manifest;
 pub mod media;
 pub mod oci;
+pub mod signature;
+pub mod store;
 
 pub use error::BundleError;
 pub use manifest::{BundleManifest, Capabilities, Limits};
