@@ -13,7 +13,7 @@
 //!
 //! Installed bundles live in a content-addressed [`store`]; `seamless.lock` ([`lock`])
 //! pins each reference to a digest; bundles may be signed with ed25519 ([`signature`]).
-//! This crate does no network I/O; registries are another module's.
+//! [`registry`] pushes and pulls bundles through `oci-client`.
 
 pub mod digest;
 mod error;
@@ -22,6 +22,7 @@ pub mod lock;
 pub mod manifest;
 pub mod media;
 pub mod oci;
+pub mod registry;
 pub mod signature;
 pub mod store;
 
