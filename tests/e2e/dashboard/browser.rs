@@ -147,8 +147,22 @@ impl Browser {
         }
     }
 
-    pub async fn text_of(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_default()
+    /// Waits until the element matching `css` shows `expected` in its text (the
+    /// element may be on the page before its text is).
+    pub async fn wait_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let text = self.find(css).await.text().await.unwrap_or_default();
+            if text.contains(expected) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} kept {text:?}, without {expected:?} {}",
+                self.page().await
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     pub async fn attr_of(&self, css: &str, attr: &str) -> String {
