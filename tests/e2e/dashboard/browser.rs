@@ -4,6 +4,7 @@ use crate::serve::free_port;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,10 @@ impl Browser {
     /// log).
     pub async fn start(context: impl Fn() -> String + Send + Sync + 'static) -> Self {
         let port = free_port();
+        // Its own process group, so that Chromium (its child) goes with it even when
+        // a failed step leaves the session open.
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -214,15 +218,20 @@ impl Browser {
         }
     }
 
-    pub async fn close(mut self) {
+    /// Ends the session; dropping the browser then stops chromedriver's group.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        // The group's id is chromedriver's pid.
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.driver.wait();
     }
 }
