@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod media;
 pub mod oci;
 pub mod registry;
+pub mod resolve;
 pub mod signature;
 pub mod store;
 

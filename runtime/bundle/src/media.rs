@@ -12,3 +12,7 @@ pub const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 /// An OCI image index.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The layer of a signature artifact: a JSON list of [`crate::signature::BundleSignature`].
+pub const SIGNATURES: &str = "application/vnd.seamless.plugin.signatures.v1+json";
+/// The artifact type of a signature artifact (tag `sha256-<hex>.sig`).
+pub const SIGNATURE_ARTIFACT: &str = "application/vnd.seamless.plugin.signature.v1";

@@ -19,6 +19,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 
 use crate::oci::{Descriptor, EMPTY_JSON, ImageManifest};
+use crate::signature::BundleSignature;
 use crate::{Bundle, BundleError, MAX_COMPONENT, MAX_MANIFEST, digest, layout, media};
 
 /// Why a registry operation failed.
@@ -209,6 +210,139 @@ impl Registry {
             Ok(data.clone())
         })
         .map_err(bad)
+    }
+
+    /// The annotations of the manifest `reference` points to.
+    pub async fn annotations(
+        &self,
+        reference: &Reference,
+    ) -> Result<BTreeMap<String, String>, RegistryError> {
+        let (bytes, _) = self
+            .client
+            .pull_manifest_raw(reference, &self.auth, &[media::OCI_MANIFEST])
+            .await
+            .map_err(|e| Self::fail("reading", reference, e))?;
+        let doc: ImageManifest =
+            serde_json::from_slice(&bytes).map_err(|e| RegistryError::Bundle {
+                reference: reference.whole(),
+                source: BundleError::Layout(format!("the OCI manifest is not valid JSON: {e}")),
+            })?;
+        Ok(doc.annotations)
+    }
+
+    /// The reference of the signatures of bundle `digest` in `reference`'s repository:
+    /// the tag `sha256-<hex>.sig` (the cosign convention; it needs no referrers API).
+    pub fn signature_reference(
+        reference: &Reference,
+        digest: &str,
+    ) -> Result<Reference, RegistryError> {
+        let hex = crate::digest::hex_of(digest).map_err(|source| RegistryError::Bundle {
+            reference: reference.whole(),
+            source,
+        })?;
+        Ok(Reference::with_tag(
+            reference.registry().to_string(),
+            reference.repository().to_string(),
+            format!("sha256-{hex}.sig"),
+        ))
+    }
+
+    /// The signatures of bundle `digest` kept in `reference`'s repository (none if there
+    /// is no signature artifact).
+    pub async fn pull_signatures(
+        &self,
+        reference: &Reference,
+        digest: &str,
+    ) -> Result<Vec<BundleSignature>, RegistryError> {
+        let sig_ref = Self::signature_reference(reference, digest)?;
+        let bytes = match self
+            .client
+            .pull_manifest_raw(&sig_ref, &self.auth, &[media::OCI_MANIFEST])
+            .await
+        {
+            Ok((bytes, _)) => bytes,
+            Err(OciDistributionError::ImageManifestNotFoundError(_)) => return Ok(Vec::new()),
+            Err(OciDistributionError::RegistryError { envelope, .. })
+                if envelope
+                    .errors
+                    .iter()
+                    .any(|e| format!("{:?}", e.code).contains("ManifestUnknown")) =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(Self::fail("reading the signatures of", &sig_ref, e)),
+        };
+        let bad = |m: String| RegistryError::Bundle {
+            reference: sig_ref.whole(),
+            source: BundleError::Layout(m),
+        };
+        let doc: ImageManifest = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("the signature manifest is not valid JSON: {e}")))?;
+        let layer = doc
+            .layers
+            .iter()
+            .find(|l| l.media_type == media::SIGNATURES)
+            .ok_or_else(|| bad(format!("the signature artifact has no {} layer", media::SIGNATURES)))?;
+        if layer.size > MAX_MANIFEST {
+            return Err(bad(format!("the signatures are {} bytes, over {MAX_MANIFEST}", layer.size)));
+        }
+        let mut out = Vec::new();
+        self.client
+            .pull_blob(&sig_ref, &to_oci(layer), &mut out)
+            .await
+            .map_err(|e| Self::fail("pulling the signatures of", &sig_ref, e))?;
+        digest::verify("the signatures", &out, &layer.digest).map_err(|source| {
+            RegistryError::Bundle {
+                reference: sig_ref.whole(),
+                source,
+            }
+        })?;
+        let signatures: Vec<BundleSignature> = serde_json::from_slice(&out)
+            .map_err(|e| bad(format!("the signatures are not valid: {e}")))?;
+        Ok(signatures.into_iter().filter(|s| s.digest == digest).collect())
+    }
+
+    /// Adds `signature` to those kept for its bundle in `reference`'s repository.
+    pub async fn push_signature(
+        &self,
+        reference: &Reference,
+        signature: &BundleSignature,
+    ) -> Result<Reference, RegistryError> {
+        let mut all = self.pull_signatures(reference, &signature.digest).await?;
+        if !all.contains(signature) {
+            all.push(signature.clone());
+        }
+        let sig_ref = Self::signature_reference(reference, &signature.digest)?;
+        let body = serde_json::to_vec(&all).unwrap_or_default();
+        let doc = ImageManifest {
+            schema_version: 2,
+            media_type: Some(media::OCI_MANIFEST.into()),
+            artifact_type: Some(media::SIGNATURE_ARTIFACT.into()),
+            config: Descriptor::of(media::EMPTY_CONFIG, EMPTY_JSON),
+            layers: vec![Descriptor::of(media::SIGNATURES, &body)],
+            annotations: BTreeMap::from([(
+                "dev.seamless.plugin.signed".to_string(),
+                signature.digest.clone(),
+            )]),
+        };
+        let manifest = serde_json::to_vec(&doc).unwrap_or_default();
+        self.client
+            .auth(&sig_ref, &self.auth, oci_client::RegistryOperation::Push)
+            .await
+            .map_err(|e| Self::fail("signing in to push", &sig_ref, e))?;
+        for bytes in [EMPTY_JSON.to_vec(), body] {
+            let d = digest::of(&bytes);
+            self.client
+                .push_blob(&sig_ref, bytes, &d)
+                .await
+                .map_err(|e| Self::fail("pushing a blob of", &sig_ref, e))?;
+        }
+        let content_type = http::HeaderValue::from_static(media::OCI_MANIFEST);
+        self.client
+            .push_manifest_raw(&sig_ref, manifest, content_type)
+            .await
+            .map_err(|e| Self::fail("pushing the signatures to", &sig_ref, e))?;
+        Ok(sig_ref)
     }
 
     /// The tags of `reference`'s repository.

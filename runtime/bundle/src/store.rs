@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::signature::BundleSignature;
 use crate::{Bundle, BundleError, digest, layout};
 
 /// A plugin store rooted at a directory.
@@ -99,6 +100,50 @@ impl PluginStore {
         Ok(true)
     }
 
+    fn signatures_file(&self, digest: &str) -> Result<PathBuf, BundleError> {
+        Ok(self
+            .root
+            .join("signatures")
+            .join(format!("sha256-{}.json", digest::hex_of(digest)?)))
+    }
+
+    /// The signatures kept for the bundle `digest` (whether or not it is installed).
+    pub fn signatures(&self, digest: &str) -> Result<Vec<BundleSignature>, BundleError> {
+        let file = self.signatures_file(digest)?;
+        match std::fs::read(&file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| BundleError::Io {
+                path: file.display().to_string(),
+                reason: format!("not a list of signatures: {e}"),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(BundleError::io(&file, e)),
+        }
+    }
+
+    /// Keeps `new` signatures of `digest` beside those already kept (atomically); returns
+    /// them all.
+    pub fn add_signatures(
+        &self,
+        digest: &str,
+        new: &[BundleSignature],
+    ) -> Result<Vec<BundleSignature>, BundleError> {
+        let mut all = self.signatures(digest)?;
+        for s in new.iter().filter(|s| s.digest == digest) {
+            if !all.contains(s) {
+                all.push(s.clone());
+            }
+        }
+        let file = self.signatures_file(digest)?;
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| BundleError::io(dir, e))?;
+        }
+        let body = serde_json::to_vec_pretty(&all).map_err(|e| BundleError::io(&file, e))?;
+        let tmp = file.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, body).map_err(|e| BundleError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &file).map_err(|e| BundleError::io(&file, e))?;
+        Ok(all)
+    }
+
     /// Where the store lives.
     pub fn root(&self) -> &Path {
         &self.root
@@ -142,6 +187,15 @@ mod tests {
             store.get(&digest),
             Err(BundleError::DigestMismatch { .. })
         ));
+
+        let key = crate::signature::SecretKey::from_seed([7; 32]);
+        assert!(store.signatures(&digest).unwrap().is_empty());
+        let sig = key.sign(&digest);
+        store.add_signatures(&digest, std::slice::from_ref(&sig)).unwrap();
+        let all = store
+            .add_signatures(&digest, &[sig.clone(), key.sign("sha256:other")])
+            .unwrap();
+        assert_eq!(all, vec![sig], "deduplicated, other digests ignored");
 
         assert!(store.remove(&digest).unwrap());
         assert!(!store.remove(&digest).unwrap());

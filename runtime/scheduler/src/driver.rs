@@ -7,7 +7,7 @@
 
 use crate::events::RunEvent;
 use crate::invocation::{build, invoke};
-use crate::plugins::{PluginMap, label};
+use crate::plugins::PluginMap;
 use crate::request::RunRequest;
 use crate::run::SchedulerError;
 use seamless_core::config::{PluginRef, Stage};
@@ -269,7 +269,7 @@ impl Driver<'_> {
             }
             let plugin = self
                 .plugins
-                .get(&label(&stage.uses))
+                .get(&stage.name)
                 .cloned()
                 .unwrap_or_else(|| Err("plugin was not loaded".into()));
             let key = self.shared.key(i);

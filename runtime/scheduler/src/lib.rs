@@ -3,6 +3,7 @@
 //! up the run's containers however it ends.
 
 mod approval;
+pub mod bundles;
 mod driver;
 mod events;
 mod invocation;

@@ -1,45 +1,98 @@
 //! Finds and loads the plugin each stage `uses`.
 
-use seamless_core::config::PluginRef;
+use seamless_core::config::{Config, PluginRef};
 use seamless_engine::{LoadedPlugin, PluginEngine};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
+use crate::bundles;
+
 /// The label of a plugin reference, as `seamless.toml` writes it.
-pub fn label(r: &PluginRef) -> String {
-    match r {
-        PluginRef::Builtin(name) => format!("builtin:{name}"),
-        PluginRef::File(path) => path.display().to_string(),
-        PluginRef::Approval => seamless_core::config::APPROVAL_GATE.to_string(),
-    }
+fn label(r: &PluginRef) -> String {
+    r.to_string()
 }
 
-/// Loaded plugins by label; a plugin that could not be loaded maps to the message
-/// that fails the stages using it.
+/// Loaded plugins by stage name; a stage whose plugin could not be loaded, or may not
+/// run it (a capability it does not grant), maps to the message that fails it.
 pub type PluginMap = BTreeMap<String, Result<Arc<LoadedPlugin>, String>>;
 
-/// Loads every distinct plugin once. A plugin that cannot be loaded maps to the
-/// message that fails the stages using it.
-pub async fn load_all<'a>(
-    engine: &PluginEngine,
-    refs: impl IntoIterator<Item = &'a PluginRef>,
-) -> PluginMap {
+/// A plugin loaded once per run, with the bundle manifest it came with.
+type Loaded = Result<(Arc<LoadedPlugin>, Option<seamless_bundle::BundleManifest>), String>;
+
+/// Loads every distinct plugin of `config` once and checks each stage may run its plugin.
+pub async fn load_all(engine: &PluginEngine, config: &Config, data_dir: &Path) -> PluginMap {
+    let mut by_label: BTreeMap<String, Loaded> = BTreeMap::new();
+    let mut resolver = None;
     let mut out = BTreeMap::new();
-    for r in refs {
-        let key = label(r);
-        if out.contains_key(&key) {
-            continue;
+    for stage in &config.stages {
+        let key = label(&stage.uses);
+        if !by_label.contains_key(&key) {
+            let loaded = match &stage.uses {
+                PluginRef::Builtin(name) => match seamless_builtins::builtin(name) {
+                    Some(bytes) => engine.load(&key, bytes).await.map_err(|e| e.to_string()),
+                    None => Err(format!("there is no built-in plugin '{name}'")),
+                }
+                .map(|p| (Arc::new(p), None)),
+                PluginRef::File(path) => engine
+                    .load_file(path)
+                    .await
+                    .map_err(|e| e.to_string())
+                    .map(|p| (Arc::new(p), None)),
+                // The approval gate is the engine's own; it has no plugin.
+                PluginRef::Approval => continue,
+                PluginRef::Bundle(uses) => {
+                    let resolver = resolver.get_or_insert_with(|| bundles::resolver(config, data_dir));
+                    load_bundle(engine, resolver, uses).await
+                }
+            };
+            by_label.insert(key.clone(), loaded);
         }
-        let loaded = match r {
-            PluginRef::Builtin(name) => match seamless_builtins::builtin(name) {
-                Some(bytes) => engine.load(&key, bytes).await.map_err(|e| e.to_string()),
-                None => Err(format!("there is no built-in plugin '{name}'")),
-            },
-            PluginRef::File(path) => engine.load_file(path).await.map_err(|e| e.to_string()),
-            // The approval gate is the engine's own; it has no plugin.
-            PluginRef::Approval => continue,
+        let Some(loaded) = by_label.get(&key) else {
+            continue;
         };
-        out.insert(key, loaded.map(Arc::new));
+        let entry = match loaded {
+            Ok((plugin, None)) => Ok(plugin.clone()),
+            Ok((plugin, Some(wanted))) => {
+                bundles::check_stage(stage, &key, wanted).map(|()| plugin.clone())
+            }
+            Err(e) => Err(e.clone()),
+        };
+        out.insert(stage.name.clone(), entry);
     }
     out
+}
+
+async fn load_bundle(
+    engine: &PluginEngine,
+    resolver: &Result<seamless_bundle::resolve::Resolver, String>,
+    uses: &str,
+) -> Loaded {
+    let resolved = bundles::resolve(resolver, uses).await?;
+    for note in &resolved.notes {
+        tracing::warn!(plugin = uses, "{note}");
+    }
+    let source = format!("{uses}@{}", resolved.digest);
+    let plugin = engine
+        .load(&source, &resolved.bundle.component)
+        .await
+        .map_err(|e| e.to_string())?;
+    let wanted = resolved.bundle.manifest;
+    let undeclared: Vec<String> = plugin
+        .manifest
+        .capabilities
+        .iter()
+        .filter(|c| !bundles::declared_in_bundle(&wanted.capabilities, c))
+        .map(ToString::to_string)
+        .collect();
+    if !undeclared.is_empty() {
+        return Err(format!(
+            "plugin '{uses}' ({}) declares capabilities its bundle manifest does not list ({}); \
+             the bundle misstates what it asks for, so it is refused. Rebuild the bundle with \
+             them in plugin.toml's [capabilities]",
+            resolved.digest,
+            undeclared.join(", ")
+        ));
+    }
+    Ok((Arc::new(plugin), Some(wanted)))
 }

@@ -299,8 +299,7 @@ impl Scheduler {
         // Collected first: a closure-mapped iterator held across the await would make
         // this future not `Send` (rustc's higher-ranked lifetime limitation), and the
         // server spawns runs.
-        let uses: Vec<_> = request.config.stages.iter().map(|s| &s.uses).collect();
-        let plugins = load_all(&self.engine, uses).await;
+        let plugins = load_all(&self.engine, &request.config, &self.data_dir).await;
         let shared = Arc::new(RunShared {
             run_id: run_id.clone(),
             request,

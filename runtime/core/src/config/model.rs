@@ -44,6 +44,19 @@ pub struct Config {
     pub workspaces_keep: u32,
     /// How long a run waits for approval before the approval expires.
     pub approval_expires: Duration,
+    /// Trust in plugin bundles (`[plugins]`).
+    pub plugins: PluginTrust,
+}
+
+/// `[plugins]`: which plugin bundles a run accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PluginTrust {
+    /// Whether every bundle must be signed by one of `trusted_keys`.
+    pub require_signatures: bool,
+    /// Trusted public keys, each `seamless-ed25519 <64 hex digits>`.
+    pub trusted_keys: Vec<String>,
+    /// 1-based line of the `[plugins]` table, for hints; `None` without one.
+    pub line: Option<usize>,
 }
 
 /// What starts a run; it decides how far the run goes.
@@ -324,6 +337,11 @@ pub enum PluginRef {
     /// The manual approval gate (`gate:approval`): no plugin; the engine waits for a
     /// person, unless the service deploys automatically.
     Approval,
+    /// A plugin bundle, as written in `uses`: an OCI reference
+    /// (`registry/repo:tag` or `registry/repo@sha256:...`) or the path of an OCI image
+    /// layout (a directory or a `.tar`), relative to the config's directory. A run
+    /// resolves it through `seamless.lock` and runs only the pinned digest.
+    Bundle(String),
 }
 
 impl std::fmt::Display for PluginRef {
@@ -333,6 +351,7 @@ impl std::fmt::Display for PluginRef {
             Self::Builtin(name) => write!(f, "builtin:{name}"),
             Self::File(path) => write!(f, "{}", path.display()),
             Self::Approval => f.write_str("gate:approval"),
+            Self::Bundle(reference) => f.write_str(reference),
         }
     }
 }

@@ -18,6 +18,7 @@ pub(crate) struct RawConfig {
     pub triggers: Option<Spanned<RawTriggers>>,
     pub workspaces: Option<Spanned<RawWorkspaces>>,
     pub approval: Option<Spanned<RawApproval>>,
+    pub plugins: Option<Spanned<RawPlugins>>,
     #[serde(default)]
     pub service: Vec<RawService>,
     #[serde(default)]
@@ -78,6 +79,15 @@ pub(crate) struct RawWorkspaces {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RawApproval {
     pub expires: Option<Spanned<String>>,
+}
+
+/// `[plugins]`: trust in plugin bundles.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawPlugins {
+    pub require_signatures: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub trusted_keys: Vec<Spanned<String>>,
 }
 
 /// `[[service]]`.

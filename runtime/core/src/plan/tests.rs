@@ -66,6 +66,7 @@ fn config(services: &[&str], stages: Vec<Stage>) -> Config {
         triggers: Triggers::default(),
         workspaces_keep: 20,
         approval_expires: std::time::Duration::from_secs(60),
+        plugins: Default::default(),
     }
 }
 

@@ -61,6 +61,7 @@ pub(crate) fn validate(
     let triggers = settings::triggers(raw.triggers.as_ref(), source, &mut errors);
     let workspaces_keep = settings::workspaces_keep(raw.workspaces.as_ref(), source, &mut errors);
     let approval_expires = settings::approval_expires(raw.approval.as_ref(), source, &mut errors);
+    let plugins = settings::plugins(raw.plugins.as_ref(), source, &mut errors);
 
     if raw.service.is_empty() {
         errors.push(source.error(
@@ -106,6 +107,7 @@ pub(crate) fn validate(
             triggers,
             workspaces_keep,
             approval_expires,
+            plugins,
         })
     } else {
         // Errors of the user's file first, in source order.

@@ -1,4 +1,5 @@
-//! Pipeline-wide settings: `[registry]`, `[triggers]`, `[workspaces]` and `[approval]`.
+//! Pipeline-wide settings: `[registry]`, `[triggers]`, `[workspaces]`, `[approval]` and
+//! `[plugins]`.
 
 use std::time::Duration;
 
@@ -7,8 +8,10 @@ use toml::Spanned;
 use super::super::duration::parse_duration;
 use super::super::error::ConfigError;
 use super::super::location::Source;
-use super::super::model::{MergeMethod, Triggers};
-use super::super::schema::{RawApproval, RawRegistry, RawTrigger, RawTriggers, RawWorkspaces};
+use super::super::model::{MergeMethod, PluginTrust, Triggers};
+use super::super::schema::{
+    RawApproval, RawPlugins, RawRegistry, RawTrigger, RawTriggers, RawWorkspaces,
+};
 
 /// Default number of run workspaces kept.
 pub(crate) const DEFAULT_WORKSPACES_KEEP: u32 = 20;
@@ -226,4 +229,45 @@ pub(crate) fn approval_expires(
             DEFAULT_APPROVAL_EXPIRES
         }
     }
+}
+
+/// `[plugins]`: whether bundles must be signed, and by which keys.
+pub(crate) fn plugins(
+    raw: Option<&Spanned<RawPlugins>>,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> PluginTrust {
+    let Some(raw) = raw else {
+        return PluginTrust::default();
+    };
+    let line = source.line(raw.span());
+    let raw = raw.get_ref();
+    let mut trust = PluginTrust {
+        line: Some(line),
+        ..PluginTrust::default()
+    };
+    for key in &raw.trusted_keys {
+        let text = key.get_ref().trim();
+        let hex = text.strip_prefix("seamless-ed25519 ").map(str::trim);
+        if hex.is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
+            trust.trusted_keys.push(text.to_string());
+        } else {
+            errors.push(source.error(
+                key.span(),
+                "invalid trusted key; give a public key as `seamless plugin keygen` prints it: \
+                 \"seamless-ed25519 \" followed by 64 hex digits",
+            ));
+        }
+    }
+    if let Some(require) = &raw.require_signatures {
+        trust.require_signatures = *require.get_ref();
+        if trust.require_signatures && raw.trusted_keys.is_empty() {
+            errors.push(source.error(
+                require.span(),
+                "require-signatures = true needs at least one key in `trusted-keys = [...]`; \
+                 add the public key that signs your plugins (`seamless plugin keygen` prints it)",
+            ));
+        }
+    }
+    trust
 }

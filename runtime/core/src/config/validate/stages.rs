@@ -164,15 +164,88 @@ fn validate_uses(
             ));
             None
         }
-    } else {
+    } else if is_bundle_path(value) {
+        if root.join(value).exists() {
+            Some(PluginRef::Bundle(value.to_string()))
+        } else {
+            errors.push(source.error(
+                uses.span(),
+                format!(
+                    "plugin bundle \"{value}\" does not exist; give the path of an OCI image \
+                     layout (a directory or a .tar, as `seamless plugin pack` writes it), \
+                     relative to the directory of the config file"
+                ),
+            ));
+            None
+        }
+    } else if let Err(why) = check_oci_reference(value) {
         errors.push(source.error(
             uses.span(),
             format!(
-                "invalid `uses` value \"{value}\"; expected \"builtin:<name>\", \"{APPROVAL_GATE}\" \
-                 or the path of a .wasm component"
+                "invalid `uses` value \"{value}\": {why}; expected \"builtin:<name>\", \
+                 \"{APPROVAL_GATE}\", the path of a .wasm component or of a plugin bundle, or an \
+                 OCI reference such as \"ghcr.io/acme/lint:1.0\" or \"ghcr.io/acme/lint@sha256:...\""
             ),
         ));
         None
+    } else {
+        Some(PluginRef::Bundle(value.to_string()))
+    }
+}
+
+/// Whether `uses` names a bundle on disk rather than in a registry.
+fn is_bundle_path(value: &str) -> bool {
+    value.starts_with("./") || value.starts_with("../") || value.starts_with('/') || value.ends_with(".tar")
+}
+
+/// Checks the shape of an OCI reference: `registry/repository` and a `:tag` or an
+/// `@sha256:` digest. The registry must be explicit (no Docker Hub default).
+fn check_oci_reference(value: &str) -> Result<(), String> {
+    let (name, digest) = match value.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (value, None),
+    };
+    let Some((registry, rest)) = name.split_once('/') else {
+        return Err("it names no registry".into());
+    };
+    if !(registry.contains('.') || registry.contains(':') || registry == "localhost") {
+        return Err(format!(
+            "\"{registry}\" is not a registry host (give one such as ghcr.io or 127.0.0.1:5001)"
+        ));
+    }
+    let (repository, tag) = match rest.rsplit_once(':') {
+        Some((repo, tag)) => (repo, Some(tag)),
+        None => (rest, None),
+    };
+    let name_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-' | b'/'))
+    };
+    if !name_ok(repository) {
+        return Err(format!(
+            "repository \"{repository}\" must be lower-case letters, digits and . _ - /"
+        ));
+    }
+    if let Some(tag) = tag
+        && (tag.is_empty()
+            || tag.len() > 128
+            || !tag
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')))
+    {
+        return Err(format!("tag \"{tag}\" is not a valid tag"));
+    }
+    match digest {
+        Some(d) => {
+            let hex = d.strip_prefix("sha256:").unwrap_or("");
+            if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(format!("\"{d}\" is not a sha256 digest (sha256: and 64 hex digits)"));
+            }
+            Ok(())
+        }
+        None if tag.is_none() => Err("it has neither a :tag nor an @sha256: digest".into()),
+        None => Ok(()),
     }
 }
 

@@ -1,0 +1,127 @@
+//! Plugin bundles in a run: each `uses` that names a bundle is resolved through
+//! `seamless.lock` (only the pinned digest runs), and each stage that uses one must grant
+//! every capability the bundle's manifest requests, and allow the limits it needs.
+
+use std::path::Path;
+
+use seamless_bundle::Capabilities;
+use seamless_bundle::resolve::{Resolved, Resolver, Trust};
+use seamless_bundle::signature::PublicKey;
+use seamless_bundle::store::PluginStore;
+use seamless_core::config::{Config, Stage};
+use seamless_engine::Capability;
+
+/// Where installed bundles are kept, under the data directory.
+pub fn store_dir(data_dir: &Path) -> std::path::PathBuf {
+    data_dir.join("plugins")
+}
+
+/// A resolver for `config`'s bundles, or why there is none (a bad lock file or key).
+pub fn resolver(config: &Config, data_dir: &Path) -> Result<Resolver, String> {
+    let mut keys = Vec::new();
+    for k in &config.plugins.trusted_keys {
+        keys.push(PublicKey::parse(k).map_err(|e| format!("[plugins] trusted-keys: {e}"))?);
+    }
+    let trust = Trust {
+        require_signatures: config.plugins.require_signatures,
+        keys,
+    };
+    Resolver::new(&config.root, PluginStore::new(store_dir(data_dir)), trust)
+        .map_err(|e| e.to_string())
+}
+
+/// Resolves `uses` through `resolver`, as a message when it cannot run.
+pub async fn resolve(resolver: &Result<Resolver, String>, uses: &str) -> Result<Resolved, String> {
+    match resolver {
+        Ok(r) => r.resolve(uses).await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// Why `stage` may not run the bundle that requests `wanted`: each capability it does not
+/// grant, with the line to add; each limit below the bundle's need.
+pub fn check_stage(stage: &Stage, plugin: &str, wanted: &seamless_bundle::BundleManifest) -> Result<(), String> {
+    let g = &stage.grants;
+    let c = &wanted.capabilities;
+    let mut missing: Vec<(String, String)> = Vec::new();
+    for (asked, granted, name) in [
+        (c.containers, g.containers, "containers"),
+        (c.images, g.images, "images"),
+        (c.networks, g.networks, "networks"),
+        (c.workspace_write, g.workspace_write, "workspace-write"),
+    ] {
+        if asked && !granted {
+            missing.push((name.to_string(), format!("{name} = true")));
+        }
+    }
+    for env in &c.deploy {
+        let ok = if env == "*" { !g.deploy.is_empty() } else { g.deploy.contains(env) || g.deploy.contains("*") };
+        if !ok {
+            let value = if env == "*" { "<environment>" } else { env };
+            missing.push((format!("deploy {env}"), format!("deploy = [\"{value}\"]")));
+        }
+    }
+    for host in &c.http {
+        let ok = if host == "*" { !g.http.is_empty() } else { g.http.contains(host) || g.http.contains("*") };
+        if !ok {
+            let value = if host == "*" { "<host>" } else { host };
+            missing.push((format!("http {host}"), format!("http = [\"{value}\"]")));
+        }
+    }
+    for secret in &c.secrets {
+        if !g.secrets.contains(secret) {
+            missing.push((format!("secret {secret}"), format!("secrets = [\"{secret}\"]")));
+        }
+    }
+    let mut problems: Vec<String> = missing
+        .iter()
+        .map(|(cap, line)| {
+            format!(
+                "plugin '{plugin}' requests the capability `{cap}`, which stage '{}' does not \
+                 grant: {}",
+                stage.name,
+                stage.origin.grant_hint(&stage.name, line)
+            )
+        })
+        .collect();
+    if let Some(need) = wanted.limits.memory_mb {
+        let have = stage.limits.memory_bytes / (1024 * 1024);
+        if have < u64::from(need) {
+            problems.push(format!(
+                "plugin '{plugin}' needs {need} MiB of memory, but stage '{}' allows {have} MiB: \
+                 set `memory-mib = {need}` under [stage.limits] ({}:{})",
+                stage.name,
+                stage.origin.file,
+                stage.origin.limits_line.unwrap_or(stage.origin.line)
+            ));
+        }
+    }
+    if let Some(need) = wanted.limits.timeout_secs {
+        let have = stage.limits.timeout.as_secs();
+        if have < u64::from(need) {
+            problems.push(format!(
+                "plugin '{plugin}' needs {need} s to run, but stage '{}' allows {have} s: set \
+                 `timeout = \"{need}s\"` under [stage.limits] ({}:{})",
+                stage.name,
+                stage.origin.file,
+                stage.origin.limits_line.unwrap_or(stage.origin.line)
+            ));
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+}
+
+/// Whether the bundle's manifest lists `cap`, which the component itself declares: a
+/// component may not ask for more than its bundle shows the user at install.
+pub fn declared_in_bundle(bundle: &Capabilities, cap: &Capability) -> bool {
+    let covers = |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
+    match cap {
+        Capability::Containers => bundle.containers,
+        Capability::Images => bundle.images,
+        Capability::Networks => bundle.networks,
+        Capability::WorkspaceWrite => bundle.workspace_write,
+        Capability::Secret(s) => bundle.secrets.contains(s),
+        Capability::Deploy(env) => covers(&bundle.deploy, env),
+        Capability::Http(host) => covers(&bundle.http, host),
+    }
+}
