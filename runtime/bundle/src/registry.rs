@@ -282,9 +282,17 @@ impl Registry {
             .layers
             .iter()
             .find(|l| l.media_type == media::SIGNATURES)
-            .ok_or_else(|| bad(format!("the signature artifact has no {} layer", media::SIGNATURES)))?;
+            .ok_or_else(|| {
+                bad(format!(
+                    "the signature artifact has no {} layer",
+                    media::SIGNATURES
+                ))
+            })?;
         if layer.size > MAX_MANIFEST {
-            return Err(bad(format!("the signatures are {} bytes, over {MAX_MANIFEST}", layer.size)));
+            return Err(bad(format!(
+                "the signatures are {} bytes, over {MAX_MANIFEST}",
+                layer.size
+            )));
         }
         let mut out = Vec::new();
         self.client
@@ -299,7 +307,10 @@ impl Registry {
         })?;
         let signatures: Vec<BundleSignature> = serde_json::from_slice(&out)
             .map_err(|e| bad(format!("the signatures are not valid: {e}")))?;
-        Ok(signatures.into_iter().filter(|s| s.digest == digest).collect())
+        Ok(signatures
+            .into_iter()
+            .filter(|s| s.digest == digest)
+            .collect())
     }
 
     /// Adds `signature` to those kept for its bundle in `reference`'s repository.

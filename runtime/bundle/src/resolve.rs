@@ -156,13 +156,10 @@ impl Resolver {
             reference: uses.to_string(),
             source,
         };
-        let pin: &LockedPlugin =
-            self.lock
-                .get(uses)
-                .ok_or_else(|| ResolveError::NotLocked {
-                    reference: uses.to_string(),
-                    lock: self.lock_name(),
-                })?;
+        let pin: &LockedPlugin = self.lock.get(uses).ok_or_else(|| ResolveError::NotLocked {
+            reference: uses.to_string(),
+            lock: self.lock_name(),
+        })?;
         let moved = |now: String| ResolveError::Moved {
             reference: uses.to_string(),
             lock: self.lock_name(),

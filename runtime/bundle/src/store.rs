@@ -191,7 +191,9 @@ mod tests {
         let key = crate::signature::SecretKey::from_seed([7; 32]);
         assert!(store.signatures(&digest).unwrap().is_empty());
         let sig = key.sign(&digest);
-        store.add_signatures(&digest, std::slice::from_ref(&sig)).unwrap();
+        store
+            .add_signatures(&digest, std::slice::from_ref(&sig))
+            .unwrap();
         let all = store
             .add_signatures(&digest, &[sig.clone(), key.sign("sha256:other")])
             .unwrap();

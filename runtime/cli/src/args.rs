@@ -68,6 +68,9 @@ pub enum Command {
     /// Create, list and revoke the API tokens of `seamless serve`.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Make, publish, install, pin and verify stage plugin bundles (OCI artifacts).
+    #[command(subcommand)]
+    Plugin(crate::commands::plugin::args::PluginCommand),
 }
 
 /// Arguments of `seamless logs`.

@@ -40,7 +40,11 @@ pub async fn resolve(resolver: &Result<Resolver, String>, uses: &str) -> Result<
 
 /// Why `stage` may not run the bundle that requests `wanted`: each capability it does not
 /// grant, with the line to add; each limit below the bundle's need.
-pub fn check_stage(stage: &Stage, plugin: &str, wanted: &seamless_bundle::BundleManifest) -> Result<(), String> {
+pub fn check_stage(
+    stage: &Stage,
+    plugin: &str,
+    wanted: &seamless_bundle::BundleManifest,
+) -> Result<(), String> {
     let g = &stage.grants;
     let c = &wanted.capabilities;
     let mut missing: Vec<(String, String)> = Vec::new();
@@ -55,14 +59,22 @@ pub fn check_stage(stage: &Stage, plugin: &str, wanted: &seamless_bundle::Bundle
         }
     }
     for env in &c.deploy {
-        let ok = if env == "*" { !g.deploy.is_empty() } else { g.deploy.contains(env) || g.deploy.contains("*") };
+        let ok = if env == "*" {
+            !g.deploy.is_empty()
+        } else {
+            g.deploy.contains(env) || g.deploy.contains("*")
+        };
         if !ok {
             let value = if env == "*" { "<environment>" } else { env };
             missing.push((format!("deploy {env}"), format!("deploy = [\"{value}\"]")));
         }
     }
     for host in &c.http {
-        let ok = if host == "*" { !g.http.is_empty() } else { g.http.contains(host) || g.http.contains("*") };
+        let ok = if host == "*" {
+            !g.http.is_empty()
+        } else {
+            g.http.contains(host) || g.http.contains("*")
+        };
         if !ok {
             let value = if host == "*" { "<host>" } else { host };
             missing.push((format!("http {host}"), format!("http = [\"{value}\"]")));
@@ -70,7 +82,10 @@ pub fn check_stage(stage: &Stage, plugin: &str, wanted: &seamless_bundle::Bundle
     }
     for secret in &c.secrets {
         if !g.secrets.contains(secret) {
-            missing.push((format!("secret {secret}"), format!("secrets = [\"{secret}\"]")));
+            missing.push((
+                format!("secret {secret}"),
+                format!("secrets = [\"{secret}\"]"),
+            ));
         }
     }
     let mut problems: Vec<String> = missing
@@ -108,13 +123,18 @@ pub fn check_stage(stage: &Stage, plugin: &str, wanted: &seamless_bundle::Bundle
             ));
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
 }
 
 /// Whether the bundle's manifest lists `cap`, which the component itself declares: a
 /// component may not ask for more than its bundle shows the user at install.
 pub fn declared_in_bundle(bundle: &Capabilities, cap: &Capability) -> bool {
-    let covers = |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
+    let covers =
+        |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
     match cap {
         Capability::Containers => bundle.containers,
         Capability::Images => bundle.images,

@@ -42,7 +42,8 @@ pub async fn load_all(engine: &PluginEngine, config: &Config, data_dir: &Path) -
                 // The approval gate is the engine's own; it has no plugin.
                 PluginRef::Approval => continue,
                 PluginRef::Bundle(uses) => {
-                    let resolver = resolver.get_or_insert_with(|| bundles::resolver(config, data_dir));
+                    let resolver =
+                        resolver.get_or_insert_with(|| bundles::resolver(config, data_dir));
                     load_bundle(engine, resolver, uses).await
                 }
             };

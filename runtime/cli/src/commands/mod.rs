@@ -4,6 +4,7 @@ mod cancel;
 mod decide;
 mod init;
 mod logs;
+pub mod plugin;
 mod resume;
 mod rollback;
 mod run;
@@ -52,5 +53,6 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             None => rollback::rollback(args, cli.data_dir).await,
         },
         Command::Serve(args) => serve::serve(*args, cli.data_dir).await,
+        Command::Plugin(command) => plugin::plugin(command, cli.data_dir).await,
     }
 }

@@ -18,6 +18,6 @@ pub use error::{ConfigError, ConfigErrors};
 pub use load::{CONFIG_FILE_NAME, load, parse};
 pub use location::line_col;
 pub use model::{
-    APPROVAL_GATE, Config, Grants, KNOWN_BUILTINS, Limits, MergeMethod, PluginRef, PluginTrust, RetryPolicy,
-    Scope, SecretSource, Service, Stage, StageOrigin, Target, Trigger, Triggers, When,
+    APPROVAL_GATE, Config, Grants, KNOWN_BUILTINS, Limits, MergeMethod, PluginRef, PluginTrust,
+    RetryPolicy, Scope, SecretSource, Service, Stage, StageOrigin, Target, Trigger, Triggers, When,
 };

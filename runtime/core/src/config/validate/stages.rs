@@ -195,7 +195,10 @@ fn validate_uses(
 
 /// Whether `uses` names a bundle on disk rather than in a registry.
 fn is_bundle_path(value: &str) -> bool {
-    value.starts_with("./") || value.starts_with("../") || value.starts_with('/') || value.ends_with(".tar")
+    value.starts_with("./")
+        || value.starts_with("../")
+        || value.starts_with('/')
+        || value.ends_with(".tar")
 }
 
 /// Checks the shape of an OCI reference: `registry/repository` and a `:tag` or an
@@ -240,7 +243,9 @@ fn check_oci_reference(value: &str) -> Result<(), String> {
         Some(d) => {
             let hex = d.strip_prefix("sha256:").unwrap_or("");
             if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                return Err(format!("\"{d}\" is not a sha256 digest (sha256: and 64 hex digits)"));
+                return Err(format!(
+                    "\"{d}\" is not a sha256 digest (sha256: and 64 hex digits)"
+                ));
             }
             Ok(())
         }
