@@ -11,19 +11,23 @@
 # them stops those processes (scripts/test does). A registry that already answers on
 # 127.0.0.1:5001 is reused, and then no PID is written.
 #
-# Later (issue 5): plugin bundles will need a second registry, with basic auth
-# (htpasswd), on another loopback port, to test pushes and pulls with credentials.
-# It is not started here yet.
+# A second registry, with basic auth (htpasswd), listens on 127.0.0.1:5002 for the
+# plugin bundle tests that push and pull with credentials; its PID goes to
+# $SEAMLESS_AUTH_REGISTRY_PIDFILE (if set).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 REGISTRY_ADDR=127.0.0.1:5001
+AUTH_REGISTRY_ADDR=127.0.0.1:5002
+AUTH_REGISTRY_USER=seamless
+AUTH_REGISTRY_PASSWORD=e2e-registry-secret
 
 need_apt=()
 [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ] || need_apt+=(docker.io)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 [ -x /usr/sbin/debootstrap ] || need_apt+=(debootstrap)
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 # The dashboard's browser tests drive headless Chromium through chromedriver.
@@ -78,49 +82,71 @@ fi
 
 "$here/base-images.sh"
 
-# The local OCI registry. Debian's packaged service listens on :5000 on every interface
-# with htpasswd auth, so this runs its own instead: plain HTTP on loopback (dockerd
-# treats 127.0.0.0/8 as insecure, so `docker push 127.0.0.1:5001/...` works) and storage
-# in a temporary directory.
-registry_answers() { curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; }
-
-if registry_answers; then
-  echo "test-env: a registry already answers on $REGISTRY_ADDR; reusing it"
-else
-  registry_dir="$(mktemp -d /tmp/seamless-registry.XXXXXX)"
-  mkdir "$registry_dir/storage"
-  cat >"$registry_dir/config.yml" <<EOF
+# The local OCI registries (Debian's docker-registry). Debian's packaged service
+# listens on :5000 on every interface with htpasswd auth, so this runs its own instead:
+# plain HTTP on loopback (dockerd treats 127.0.0.0/8 as insecure, so
+# `docker push 127.0.0.1:5001/...` works) and storage in a temporary directory.
+#   127.0.0.1:5001  no auth (images of the e2e pipelines, plugin bundles)
+#   127.0.0.1:5002  basic auth (htpasswd), user seamless / password e2e-registry-secret:
+#                   plugin pushes and pulls with credentials
+# start_registry ADDR PIDFILE [USER PASSWORD]
+start_registry() {
+  local addr=$1 pidfile=${2:-} user=${3:-} password=${4:-}
+  local curl_auth=()
+  [ -z "$user" ] || curl_auth=(-u "$user:$password")
+  answers() { curl -fsS "${curl_auth[@]}" "http://$addr/v2/" >/dev/null 2>&1; }
+  if answers; then
+    echo "test-env: a registry already answers on $addr; reusing it"
+    return 0
+  fi
+  local dir auth_config=""
+  dir="$(mktemp -d /tmp/seamless-registry.XXXXXX)"
+  mkdir "$dir/storage"
+  if [ -n "$user" ]; then
+    htpasswd -Bbn "$user" "$password" >"$dir/htpasswd" 2>/dev/null
+    auth_config="auth:
+  htpasswd:
+    realm: seamless-e2e
+    path: $dir/htpasswd"
+  fi
+  cat >"$dir/config.yml" <<CONFIG
 version: 0.1
 log:
   level: warn
 storage:
   filesystem:
-    rootdirectory: $registry_dir/storage
+    rootdirectory: $dir/storage
   delete:
     enabled: true
 http:
-  addr: $REGISTRY_ADDR
-EOF
-  echo "test-env: starting docker-registry on $REGISTRY_ADDR (config, storage and log in $registry_dir)"
-  docker-registry serve "$registry_dir/config.yml" >"$registry_dir/registry.log" 2>&1 </dev/null &
-  registry_pid=$!
-  if [ -n "${SEAMLESS_REGISTRY_PIDFILE:-}" ]; then echo "$registry_pid" >"$SEAMLESS_REGISTRY_PIDFILE"; fi
+  addr: $addr
+$auth_config
+CONFIG
+  echo "test-env: starting docker-registry on $addr (config, storage and log in $dir)"
+  docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  local pid=$!
+  if [ -n "$pidfile" ]; then echo "$pid" >"$pidfile"; fi
   # Removes the temporary storage once the registry has stopped, whoever stops it.
-  ( while kill -0 "$registry_pid" 2>/dev/null; do sleep 2; done; rm -rf "$registry_dir" ) \
+  ( while kill -0 "$pid" 2>/dev/null; do sleep 2; done; rm -rf "$dir" ) \
     </dev/null >/dev/null 2>&1 &
   for _ in $(seq 1 60); do
-    registry_answers && break
-    kill -0 "$registry_pid" 2>/dev/null || break
+    answers && break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
-  if ! registry_answers; then
-    echo "test-env: the registry did not answer on $REGISTRY_ADDR; $registry_dir/registry.log says:"
-    tail -n 20 "$registry_dir/registry.log" || true
-    kill "$registry_pid" 2>/dev/null || true
+  if ! answers; then
+    echo "test-env: the registry did not answer on $addr; $dir/registry.log says:"
+    tail -n 20 "$dir/registry.log" || true
+    kill "$pid" 2>/dev/null || true
     exit 1
   fi
-  echo "test-env: registry is up on $REGISTRY_ADDR (pid $registry_pid)"
-fi
+  echo "test-env: registry is up on $addr (pid $pid)"
+}
+
+start_registry "$REGISTRY_ADDR" "${SEAMLESS_REGISTRY_PIDFILE:-}"
+start_registry "$AUTH_REGISTRY_ADDR" "${SEAMLESS_AUTH_REGISTRY_PIDFILE:-}" \
+  "$AUTH_REGISTRY_USER" "$AUTH_REGISTRY_PASSWORD"
 
 echo "test-env: ready. Tests that push images use the local registry:"
 echo "  export SEAMLESS_TEST_REGISTRY=$REGISTRY_ADDR"
+echo "  export SEAMLESS_TEST_AUTH_REGISTRY=$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD@$AUTH_REGISTRY_ADDR"

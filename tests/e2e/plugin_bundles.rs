@@ -448,3 +448,128 @@ fn a_bundle_installs_offline_from_an_oci_layout_tar() {
     let run = s.run(&["--host", "docker"]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
+
+/// `SEAMLESS_TEST_AUTH_REGISTRY` (`user:password@host:port`), split.
+fn auth_registry() -> (String, String, String) {
+    let value = std::env::var("SEAMLESS_TEST_AUTH_REGISTRY").unwrap_or_else(|_| {
+        panic!(
+            "SEAMLESS_TEST_AUTH_REGISTRY is not set: scripts/test-env.sh starts a registry with \
+             basic auth; `export SEAMLESS_TEST_AUTH_REGISTRY=seamless:e2e-registry-secret@127.0.0.1:5002`"
+        )
+    });
+    let (creds, host) = value.split_once('@').unwrap();
+    let (user, password) = creds.split_once(':').unwrap();
+    (user.into(), password.into(), host.into())
+}
+
+#[test]
+fn a_registry_with_basic_auth_takes_credentials_from_the_environment_or_the_docker_config() {
+    let (user, password, host) = auth_registry();
+    let s = Scratch::empty();
+    let project = misbehave_project(s.path());
+    let wasm = misbehave_wasm();
+    ok(
+        seamless_in(
+            &s,
+            &project,
+            &[
+                "plugin",
+                "pack",
+                "--component",
+                wasm.to_str().unwrap(),
+                "-o",
+                "dist/m",
+            ],
+        ),
+        "pack",
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let tag = format!("{host}/e2e/auth-{nanos}:1.0.0");
+    let docker_config = tempfile::tempdir().unwrap();
+    let push = |env: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(crate::support::seamless_bin());
+        cmd.args(["plugin", "push", &tag, "--bundle", "dist/m", "--data-dir"])
+            .arg(s.data.path())
+            .current_dir(&project)
+            .env("DOCKER_CONFIG", docker_config.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(cmd.output().unwrap())
+    };
+    // No credentials: refused, and the error says so.
+    let refused = push(&[]);
+    assert_ne!(refused.code, 0, "{}", refused.all());
+    assert!(
+        refused.stderr.to_lowercase().contains("unauthorized") || refused.stderr.contains("401"),
+        "{}",
+        refused.all()
+    );
+    // Wrong password: refused too.
+    let wrong = push(&[
+        ("SEAMLESS_REGISTRY_USERNAME", &user),
+        ("SEAMLESS_REGISTRY_PASSWORD", "not-the-password"),
+    ]);
+    assert_ne!(wrong.code, 0, "{}", wrong.all());
+    // Basic credentials from the environment.
+    ok(
+        push(&[
+            ("SEAMLESS_REGISTRY_USERNAME", &user),
+            ("SEAMLESS_REGISTRY_PASSWORD", &password),
+        ]),
+        "push with credentials",
+    );
+    // Install reads the credentials from a Docker config file.
+    let auth = base64(&format!("{user}:{password}"));
+    std::fs::write(
+        docker_config.path().join("config.json"),
+        format!("{{\"auths\": {{\"{host}\": {{\"auth\": \"{auth}\"}}}}}}"),
+    )
+    .unwrap();
+    misbehave_pipeline(&s, &tag, "");
+    let mut cmd = std::process::Command::new(crate::support::seamless_bin());
+    cmd.args(["plugin", "install", &tag, "--yes", "--data-dir"])
+        .arg(s.data.path())
+        .current_dir(s.path())
+        .env("DOCKER_CONFIG", docker_config.path());
+    ok(
+        Run::from(cmd.output().unwrap()),
+        "install with a docker config",
+    );
+    let mut cmd = std::process::Command::new(crate::support::seamless_bin());
+    cmd.args([
+        "run",
+        s.path().to_str().unwrap(),
+        "--host",
+        "docker",
+        "--data-dir",
+    ])
+    .arg(s.data.path())
+    .env("DOCKER_CONFIG", docker_config.path());
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+fn base64(s: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in s.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
