@@ -145,3 +145,75 @@ pub fn declared_in_bundle(bundle: &Capabilities, cap: &Capability) -> bool {
         Capability::Http(host) => covers(&bundle.http, host),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use seamless_bundle::BundleManifest;
+
+    fn stage(grants: &str, limits: &str) -> Stage {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let text = format!(
+            "version = 1\npipeline = \"p\"\n[secrets.TOKEN]\nfrom-env = \"HOME\"\n\
+             [[service]]\nname = \"app\"\n[[stage]]\nname = \"lint\"\n\
+             uses = \"ghcr.io/acme/lint:1\"\n[stage.grants]\n{grants}\n[stage.limits]\n{limits}\n"
+        );
+        let config = seamless_core::config::parse("seamless.toml", &text, dir.path()).unwrap();
+        config.stages[0].clone()
+    }
+
+    fn wanting(caps: &str) -> BundleManifest {
+        serde_json::from_str(&format!(
+            r#"{{"name":"lint","version":"1.0.0","wit":"seamless:plugin@0.2.0",
+                "stages":["code-quality"],"description":"d","license":"MIT",
+                "capabilities":{caps},"limits":{{"memory-mb":512,"timeout-secs":60}}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_ungranted_capability_and_short_limit_is_named_with_its_line() {
+        let want = wanting(
+            r#"{"containers":true,"networks":true,"deploy":["staging"],"http":["*"],"secrets":["TOKEN"]}"#,
+        );
+        let err = check_stage(&stage("containers = true", ""), "lint", &want).unwrap_err();
+        for expected in [
+            "`networks`",
+            "add `networks = true` under [stage.grants] of stage 'lint' (seamless.toml:10)",
+            "add `deploy = [\"staging\"]`",
+            "add `http = [\"<host>\"]`",
+            "add `secrets = [\"TOKEN\"]`",
+            "set `memory-mib = 512` under [stage.limits] (seamless.toml:12)",
+        ] {
+            assert!(err.contains(expected), "{expected} missing from:\n{err}");
+        }
+        assert!(!err.contains("`containers`"), "{err}");
+        let granted = stage(
+            "containers = true\nnetworks = true\ndeploy = [\"staging\"]\n\
+             http = [\"api.example.com\"]\nsecrets = [\"TOKEN\"]",
+            "memory-mib = 512",
+        );
+        check_stage(&granted, "lint", &want).unwrap();
+    }
+
+    #[test]
+    fn a_component_may_not_declare_more_than_its_bundle() {
+        let caps = wanting(r#"{"deploy":["*"],"http":["api.example.com"]}"#).capabilities;
+        assert!(declared_in_bundle(
+            &caps,
+            &Capability::Deploy("staging".into())
+        ));
+        assert!(declared_in_bundle(
+            &caps,
+            &Capability::Http("api.example.com".into())
+        ));
+        assert!(!declared_in_bundle(
+            &caps,
+            &Capability::Http("evil.example".into())
+        ));
+        assert!(!declared_in_bundle(&caps, &Capability::Containers));
+    }
+}

@@ -176,3 +176,64 @@ fn pull_request_auto_merge_is_off_by_default_and_read_with_its_method() {
     let squash = parse_in(dir.path(), squash).unwrap().triggers;
     assert_eq!(squash.pull_request_merge_method, MergeMethod::Squash);
 }
+
+#[test]
+fn bundle_uses_are_oci_references_or_layout_paths() {
+    let dir = repo();
+    std::fs::write(dir.path().join("lint.tar"), b"").unwrap();
+    let stage = |uses: &str| format!("[[stage]]\nname = \"s\"\nuses = \"{uses}\"\n");
+    let digest = format!("sha256:{}", "a".repeat(64));
+    for ok in [
+        "ghcr.io/acme/lint:1.0".to_string(),
+        "127.0.0.1:5001/plugins/lint-yaml:0.1".to_string(),
+        format!("ghcr.io/acme/lint@{digest}"),
+        "localhost/lint:v1".to_string(),
+        "./lint.tar".to_string(),
+        "lint.tar".to_string(),
+    ] {
+        let config = parse_in(dir.path(), &stage(&ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        assert_eq!(config.stages[0].uses, PluginRef::Bundle(ok.clone()));
+        assert_eq!(config.stages[0].uses.to_string(), ok);
+    }
+    for (bad, why) in [
+        ("acme/lint:1.0", "is not a registry host"),
+        ("lint", "names no registry"),
+        ("ghcr.io/acme/lint", "neither a :tag nor an @sha256: digest"),
+        ("ghcr.io/Acme/lint:1", "must be lower-case"),
+        ("ghcr.io/acme/lint@sha256:abc", "is not a sha256 digest"),
+        ("./missing.tar", "does not exist"),
+    ] {
+        let err = parse_in(dir.path(), &stage(bad)).unwrap_err().to_string();
+        assert!(err.contains(why), "{bad}: {err}");
+        assert!(err.contains("seamless.toml:7:8:"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn plugin_trust_needs_well_formed_keys_and_at_least_one_to_require_signatures() {
+    let dir = repo();
+    let key = format!("seamless-ed25519 {}", "ab".repeat(32));
+    let config = parse_in(
+        dir.path(),
+        &format!("[plugins]\nrequire-signatures = true\ntrusted-keys = [\"{key}\"]\n"),
+    )
+    .unwrap();
+    assert!(config.plugins.require_signatures);
+    assert_eq!(config.plugins.trusted_keys, vec![key]);
+    assert!(!parse_in(dir.path(), "").unwrap().plugins.require_signatures);
+
+    let err = parse_in(dir.path(), "[plugins]\nrequire-signatures = true\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs at least one key"), "{err}");
+    let err = parse_in(
+        dir.path(),
+        "[plugins]\ntrusted-keys = [\"ssh-ed25519 AAAA\"]\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("invalid trusted key") && err.contains(":6:"),
+        "{err}"
+    );
+}
