@@ -13,6 +13,7 @@ mod deploys;
 mod durability;
 mod hello_pipeline;
 mod parallelism;
+mod plugin_bad_input;
 mod plugin_bundles;
 mod python_plugin;
 mod retries_and_sources;
