@@ -8,7 +8,10 @@
 //! - `concurrent`: 10 concurrent hello runs against a parallel shell script; peak RSS.
 //! - `server`: webhook deliveries per second, event-stream latency with 200
 //!   subscribers, and the server's memory.
+//! - `bundles`: installing a plugin bundle from the local registry; a run's first
+//!   instantiation of it (compile) against the second (cache).
 
+mod bundles;
 mod concurrent;
 mod pipeline;
 mod plugin;
@@ -29,16 +32,18 @@ fn main() -> Result<()> {
         "shop" => shop::run()?,
         "concurrent" => concurrent::run()?,
         "server" => rt.block_on(server::run())?,
+        "bundles" => rt.block_on(bundles::run())?,
         "all" => {
             rt.block_on(plugin::run())?;
             pipeline::run()?;
             concurrent::run()?;
             shop::run()?;
             rt.block_on(server::run())?;
+            rt.block_on(bundles::run())?;
         }
         other => {
             bail!(
-                "unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop, server or all"
+                "unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop, server, bundles or all"
             )
         }
     }
