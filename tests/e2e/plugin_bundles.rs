@@ -573,3 +573,43 @@ fn base64(s: &str) -> String {
     }
     out
 }
+
+#[test]
+fn a_python_plugin_is_scaffolded_built_and_run_from_a_layout_directory() {
+    let s = Scratch::empty();
+    let work = tempfile::tempdir().unwrap();
+    ok(
+        seamless_in(
+            &s,
+            work.path(),
+            &["plugin", "new", "py-check", "--lang", "python"],
+        ),
+        "plugin new --lang python",
+    );
+    let project = work.path().join("py-check");
+    assert!(project.join("app.py").is_file() && project.join("wit/plugin.wit").is_file());
+    ok(
+        seamless_in(&s, &project, &["plugin", "build"]),
+        "plugin build (componentize-py)",
+    );
+    crate::support::copy_dir_all(
+        &project.join("dist/py-check-0.1.0"),
+        &s.path().join("plugins/py-check"),
+    );
+    pipeline(&s, "./plugins/py-check", "containers = true\n", "");
+    ok(
+        seamless_in(
+            &s,
+            s.path(),
+            &["plugin", "install", "./plugins/py-check", "--yes"],
+        ),
+        "install a layout directory",
+    );
+    let run = s.run(&["--host", "docker"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let logs = s.stored_logs(&run.run_id());
+    assert!(
+        logs.contains("py-check: hello from svc") && logs.contains("linting svc"),
+        "{logs}"
+    );
+}

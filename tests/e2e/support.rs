@@ -150,6 +150,12 @@ impl Run {
     }
 }
 
+/// Copies the directory `from` to `to` (created).
+pub fn copy_dir_all(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    copy_dir(from, to);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
