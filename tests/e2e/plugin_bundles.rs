@@ -374,6 +374,16 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
         "{}",
         verified.all()
     );
+
+    // Pinned by digest (`repo@sha256:...`): the same bundle and signature.
+    let by_digest = format!("{repo}@{digest}");
+    misbehave_pipeline(&s, &by_digest, &plugins);
+    ok(
+        seamless_in(&s, s.path(), &["plugin", "install", &by_digest, "--yes"]),
+        "install by digest",
+    );
+    let run = s.run(&["--host", "docker"]);
+    assert_eq!(run.code, 0, "{}", run.all());
 }
 
 #[test]
@@ -447,6 +457,43 @@ fn a_bundle_installs_offline_from_an_oci_layout_tar() {
     );
     let run = s.run(&["--host", "docker"]);
     assert_eq!(run.code, 0, "{}", run.all());
+
+    // Removed: unpinned and deleted from the store; runs refuse it again.
+    let removed = ok(
+        seamless_in(
+            &s,
+            s.path(),
+            &["plugin", "remove", "./plugins/misbehave.tar"],
+        ),
+        "remove",
+    );
+    assert!(removed.stdout.contains("Removed"), "{}", removed.all());
+    let listed = ok(seamless_in(&s, s.path(), &["plugin", "list"]), "list");
+    assert!(
+        listed.stdout.contains("No plugins are pinned"),
+        "{}",
+        listed.all()
+    );
+    let removed_digest = removed
+        .stdout
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .unwrap()
+        .to_string();
+    assert!(removed_digest.starts_with("sha256:"), "{}", removed.all());
+    let place = s
+        .data
+        .path()
+        .join("plugins/sha256")
+        .join(removed_digest.trim_start_matches("sha256:"));
+    assert!(!place.exists(), "{} is still stored", place.display());
+    let run = s.run(&["--host", "docker"]);
+    assert!(
+        stage_failure(&run).contains("is not pinned"),
+        "{}",
+        run.all()
+    );
 }
 
 /// `SEAMLESS_TEST_AUTH_REGISTRY` (`user:password@host:port`), split.

@@ -8,6 +8,9 @@
 //!   (it is content-addressed, so it is exactly what was accepted) and the caller is told.
 //! - A bundle path whose content changed: refused the same way.
 //! - Not in the local store: pulled by digest (`repo@sha256:...`) and installed.
+//! - Trusted keys configured: signatures are checked (from the store, else from the
+//!   registry); without a trusted one the bundle is refused if the pipeline requires
+//!   signatures, and runs with a note otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -146,6 +149,44 @@ impl Resolver {
         self.root.join(LOCK_FILE).display().to_string()
     }
 
+    /// The id of a trusted key that signed `digest`: from the store, else from the
+    /// bundle's registry repository (signatures may have been added since the install).
+    async fn trusted_signature(
+        &self,
+        uses: &str,
+        digest: &str,
+        source: &Source,
+    ) -> Result<String, ResolveError> {
+        let bundle_err = |source| ResolveError::Bundle {
+            reference: uses.to_string(),
+            source,
+        };
+        let signature_err = |source| ResolveError::Signature {
+            reference: uses.to_string(),
+            source,
+        };
+        let signatures = self.store.signatures(digest).map_err(bundle_err)?;
+        let first = verify(digest, &signatures, &self.trust.keys);
+        let Source::Registry(reference) = source else {
+            return first.map_err(signature_err);
+        };
+        if first.is_ok() {
+            return first.map_err(signature_err);
+        }
+        let fetched = Registry::for_registry(reference.registry())
+            .pull_signatures(reference, digest)
+            .await
+            .map_err(|source| ResolveError::Registry {
+                reference: uses.to_string(),
+                source,
+            })?;
+        let signatures = self
+            .store
+            .add_signatures(digest, &fetched)
+            .map_err(bundle_err)?;
+        verify(digest, &signatures, &self.trust.keys).map_err(signature_err)
+    }
+
     /// The bundle `uses` may run as: see the module's documentation.
     pub async fn resolve(&self, uses: &str) -> Result<Resolved, ResolveError> {
         let bundle_err = |source| ResolveError::Bundle {
@@ -209,31 +250,21 @@ impl Resolver {
                 }
             }
         };
-        let signed_by = if self.trust.require_signatures {
-            let mut signatures = self.store.signatures(&pin.digest).map_err(bundle_err)?;
-            let trusted = verify(&pin.digest, &signatures, &self.trust.keys);
-            let trusted = match (trusted, &source) {
-                (Err(_), Source::Registry(reference)) => {
-                    // Signatures may have been added in the registry since the install.
-                    let registry = Registry::for_registry(reference.registry());
-                    let fetched = registry
-                        .pull_signatures(reference, &pin.digest)
-                        .await
-                        .map_err(registry_err)?;
-                    signatures = self
-                        .store
-                        .add_signatures(&pin.digest, &fetched)
-                        .map_err(bundle_err)?;
-                    verify(&pin.digest, &signatures, &self.trust.keys)
-                }
-                (result, _) => result,
-            };
-            Some(trusted.map_err(|source| ResolveError::Signature {
-                reference: uses.to_string(),
-                source,
-            })?)
-        } else {
+        // Signatures are checked whenever keys are trusted; only a pipeline that
+        // requires them refuses a bundle without a trusted one.
+        let signed_by = if self.trust.keys.is_empty() {
             None
+        } else {
+            match self.trusted_signature(uses, &pin.digest, &source).await {
+                Ok(key) => Some(key),
+                Err(e) if self.trust.require_signatures => return Err(e),
+                Err(e) => {
+                    notes.push(format!(
+                        "{e}; it runs because [plugins] require-signatures is off"
+                    ));
+                    None
+                }
+            }
         };
         Ok(Resolved {
             digest: pin.digest.clone(),
