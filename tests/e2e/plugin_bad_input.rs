@@ -191,3 +191,25 @@ fn bad_bundles_are_refused_with_a_clear_error_and_leave_nothing_behind() {
     refused(&s, &tar_path, "points outside the bundle");
     assert!(!s.path().join("escaped.sh").exists());
 }
+
+#[test]
+fn validate_reports_a_bundle_that_seamless_lock_does_not_pin() {
+    let s = Scratch::empty();
+    s.write("Dockerfile", "FROM seamless/busybox\n");
+    s.write(
+        "seamless.toml",
+        "version = 1\npipeline = \"p\"\n[[service]]\nname = \"svc\"\n[[stage]]\n\
+         name = \"lint\"\nuses = \"ghcr.io/acme/lint:1.0\"\n",
+    );
+    let out = s.seamless(&["validate", s.path().to_str().unwrap()], &[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("seamless.toml:6: stage 'lint' uses the plugin 'ghcr.io/acme/lint:1.0'")
+            && out
+                .stderr
+                .contains("seamless plugin install ghcr.io/acme/lint:1.0"),
+        "{}",
+        out.all()
+    );
+}

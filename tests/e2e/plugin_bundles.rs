@@ -246,6 +246,20 @@ fn misbehave_project(dir: &Path) -> PathBuf {
     project
 }
 
+/// `seamless plugin pack` of the misbehave fixture's component into `out`.
+fn pack_misbehave(s: &Scratch, project: &Path, out: &str) -> Run {
+    let wasm = misbehave_wasm();
+    let args = [
+        "plugin",
+        "pack",
+        "--component",
+        wasm.to_str().unwrap(),
+        "-o",
+        out,
+    ];
+    ok(seamless_in(s, project, &args), "plugin pack")
+}
+
 fn misbehave_pipeline(s: &Scratch, uses: &str, plugins: &str) {
     s.write("Dockerfile", "FROM seamless/busybox\n");
     s.write(
@@ -264,22 +278,7 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
     let s = Scratch::empty();
     let work = tempfile::tempdir().unwrap();
     let project = misbehave_project(work.path());
-    let wasm = misbehave_wasm();
-    let packed = ok(
-        seamless_in(
-            &s,
-            &project,
-            &[
-                "plugin",
-                "pack",
-                "--component",
-                wasm.to_str().unwrap(),
-                "-o",
-                "dist/m",
-            ],
-        ),
-        "plugin pack",
-    );
+    let packed = pack_misbehave(&s, &project, "dist/m");
     let digest = digest_in(&packed.stdout);
     let repo = unique_repo("misbehave");
     let tag = format!("{repo}:1.0.0");
@@ -390,22 +389,7 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
 fn a_bundle_installs_offline_from_an_oci_layout_tar() {
     let s = Scratch::empty();
     let project = misbehave_project(s.path());
-    let wasm = misbehave_wasm();
-    ok(
-        seamless_in(
-            &s,
-            &project,
-            &[
-                "plugin",
-                "pack",
-                "--component",
-                wasm.to_str().unwrap(),
-                "-o",
-                "../plugins/misbehave.tar",
-            ],
-        ),
-        "plugin pack",
-    );
+    pack_misbehave(&s, &project, "../plugins/misbehave.tar");
     misbehave_pipeline(&s, "./plugins/misbehave.tar", "");
     ok(
         seamless_in(
@@ -426,21 +410,7 @@ fn a_bundle_installs_offline_from_an_oci_layout_tar() {
             .replace("1.0.0", "1.0.1"),
     )
     .unwrap();
-    ok(
-        seamless_in(
-            &s,
-            &project,
-            &[
-                "plugin",
-                "pack",
-                "--component",
-                wasm.to_str().unwrap(),
-                "-o",
-                "../plugins/misbehave.tar",
-            ],
-        ),
-        "repack",
-    );
+    pack_misbehave(&s, &project, "../plugins/misbehave.tar");
     let run = s.run(&["--host", "docker"]);
     assert!(
         stage_failure(&run).contains("now points to"),
@@ -514,22 +484,7 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_environment_or_the_dock
     let (user, password, host) = auth_registry();
     let s = Scratch::empty();
     let project = misbehave_project(s.path());
-    let wasm = misbehave_wasm();
-    ok(
-        seamless_in(
-            &s,
-            &project,
-            &[
-                "plugin",
-                "pack",
-                "--component",
-                wasm.to_str().unwrap(),
-                "-o",
-                "dist/m",
-            ],
-        ),
-        "pack",
-    );
+    pack_misbehave(&s, &project, "dist/m");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -601,62 +556,6 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_environment_or_the_dock
 }
 
 fn base64(s: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in s.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn a_python_plugin_is_scaffolded_built_and_run_from_a_layout_directory() {
-    let s = Scratch::empty();
-    let work = tempfile::tempdir().unwrap();
-    ok(
-        seamless_in(
-            &s,
-            work.path(),
-            &["plugin", "new", "py-check", "--lang", "python"],
-        ),
-        "plugin new --lang python",
-    );
-    let project = work.path().join("py-check");
-    assert!(project.join("app.py").is_file() && project.join("wit/plugin.wit").is_file());
-    ok(
-        seamless_in(&s, &project, &["plugin", "build"]),
-        "plugin build (componentize-py)",
-    );
-    crate::support::copy_dir_all(
-        &project.join("dist/py-check-0.1.0"),
-        &s.path().join("plugins/py-check"),
-    );
-    pipeline(&s, "./plugins/py-check", "containers = true\n", "");
-    ok(
-        seamless_in(
-            &s,
-            s.path(),
-            &["plugin", "install", "./plugins/py-check", "--yes"],
-        ),
-        "install a layout directory",
-    );
-    let run = s.run(&["--host", "docker"]);
-    assert_eq!(run.code, 0, "{}", run.all());
-    let logs = s.stored_logs(&run.run_id());
-    assert!(
-        logs.contains("py-check: hello from svc") && logs.contains("linting svc"),
-        "{logs}"
-    );
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
 }

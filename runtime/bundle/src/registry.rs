@@ -433,29 +433,15 @@ fn from_docker_config(bytes: &[u8], registry: &str) -> Option<RegistryAuth> {
     Some(RegistryAuth::Basic(user.to_string(), password.to_string()))
 }
 
-/// Standard base64 (with or without padding).
+/// Standard base64 (with or without padding), as UTF-8.
 fn base64_decode(s: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut count = 0;
-    let mut out = Vec::new();
-    for c in s.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            out.push((bits >> count) as u8);
-            bits &= (1 << count) - 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    use base64::Engine as _;
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    String::from_utf8(engine.decode(s.trim()).ok()?).ok()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! `seamless.lock` (only the pinned digest runs), and each stage that uses one must grant
 //! every capability the bundle's manifest requests, and allow the limits it needs.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use seamless_bundle::Capabilities;
@@ -58,28 +59,13 @@ pub fn check_stage(
             missing.push((name.to_string(), format!("{name} = true")));
         }
     }
-    for env in &c.deploy {
-        let ok = if env == "*" {
-            !g.deploy.is_empty()
-        } else {
-            g.deploy.contains(env) || g.deploy.contains("*")
-        };
-        if !ok {
-            let value = if env == "*" { "<environment>" } else { env };
-            missing.push((format!("deploy {env}"), format!("deploy = [\"{value}\"]")));
-        }
-    }
-    for host in &c.http {
-        let ok = if host == "*" {
-            !g.http.is_empty()
-        } else {
-            g.http.contains(host) || g.http.contains("*")
-        };
-        if !ok {
-            let value = if host == "*" { "<host>" } else { host };
-            missing.push((format!("http {host}"), format!("http = [\"{value}\"]")));
-        }
-    }
+    missing.extend(ungranted_values(
+        &c.deploy,
+        &g.deploy,
+        "deploy",
+        "<environment>",
+    ));
+    missing.extend(ungranted_values(&c.http, &g.http, "http", "<host>"));
     for secret in &c.secrets {
         if !g.secrets.contains(secret) {
             missing.push((
@@ -130,11 +116,35 @@ pub fn check_stage(
     }
 }
 
+/// The values of a scoped capability (`deploy`, `http`) that `granted` does not cover,
+/// each with the grant line to add. `*` asked is covered by any grant; `*` granted
+/// covers every value.
+fn ungranted_values(
+    asked: &BTreeSet<String>,
+    granted: &BTreeSet<String>,
+    key: &str,
+    placeholder: &str,
+) -> Vec<(String, String)> {
+    asked
+        .iter()
+        .filter(|v| {
+            if v.as_str() == "*" {
+                granted.is_empty()
+            } else {
+                !granted.contains(*v) && !granted.contains("*")
+            }
+        })
+        .map(|v| {
+            let value = if v == "*" { placeholder } else { v };
+            (format!("{key} {v}"), format!("{key} = [\"{value}\"]"))
+        })
+        .collect()
+}
+
 /// Whether the bundle's manifest lists `cap`, which the component itself declares: a
 /// component may not ask for more than its bundle shows the user at install.
 pub fn declared_in_bundle(bundle: &Capabilities, cap: &Capability) -> bool {
-    let covers =
-        |set: &std::collections::BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
+    let covers = |set: &BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
     match cap {
         Capability::Containers => bundle.containers,
         Capability::Images => bundle.images,

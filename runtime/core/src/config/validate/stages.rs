@@ -204,6 +204,11 @@ fn is_bundle_path(value: &str) -> bool {
 /// Checks the shape of an OCI reference: `registry/repository` and a `:tag` or an
 /// `@sha256:` digest. The registry must be explicit (no Docker Hub default).
 fn check_oci_reference(value: &str) -> Result<(), String> {
+    if let Some((scheme, _)) = value.split_once("://") {
+        return Err(format!(
+            "an OCI reference has no scheme; drop \"{scheme}://\" (write registry/repository:tag)"
+        ));
+    }
     let (name, digest) = match value.split_once('@') {
         Some((name, digest)) => (name, Some(digest)),
         None => (value, None),
