@@ -64,24 +64,12 @@ impl Server {
             .stderr(File::create(&log).unwrap())
             .spawn()
             .unwrap();
-        let out = Command::new(seamless_bin())
-            .args([
-                "token",
-                "create",
-                "dashboard-test",
-                "--role",
-                "operator",
-                "--data-dir",
-            ])
-            .arg(d.s.data.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
+        let token = crate::support::create_token(d.s.data.path(), "dashboard-test", "operator");
         let mut server = Self {
             child,
             port,
             log,
-            token: String::from_utf8(out.stdout).unwrap().trim().to_string(),
+            token,
         };
         let read_log = |path: &PathBuf| std::fs::read_to_string(path).unwrap_or_default();
         wait_for(

@@ -165,6 +165,29 @@ fn a_scaffolded_plugin_is_built_pushed_found_installed_and_run_on_docker() {
     assert!(logs.contains("lint-yaml: hello from svc"), "{logs}");
     assert!(logs.contains("linting svc"), "{logs}");
 
+    // Another machine (a new data directory, an empty plugin store) with the committed
+    // lock pulls the pinned digest from the registry and runs it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = Run::from(
+        std::process::Command::new(crate::support::seamless_bin())
+            .args([
+                "run",
+                s.path().to_str().unwrap(),
+                "--host",
+                "docker",
+                "--data-dir",
+            ])
+            .arg(elsewhere.path())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let pulled = elsewhere
+        .path()
+        .join("plugins/sha256")
+        .join(first_digest.trim_start_matches("sha256:"));
+    assert!(pulled.is_dir(), "{} was not pulled", pulled.display());
+
     // The tag is moved to a new build that asks for more: runs refuse it.
     let manifest = project.join("plugin.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();

@@ -36,6 +36,23 @@ pub fn seamless_bin() -> PathBuf {
     .clone()
 }
 
+/// `seamless token create NAME --role ROLE` for the data directory `data`; the token.
+pub fn create_token(data: &Path, name: &str, role: &str) -> String {
+    let out = Command::new(seamless_bin())
+        .args(["token", "create", name, "--role", role, "--data-dir"])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("seamless_"), "{token}");
+    token
+}
+
 /// A scratch repository plus a data directory, removed when dropped.
 pub struct Scratch {
     pub dir: tempfile::TempDir,

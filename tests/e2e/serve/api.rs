@@ -9,19 +9,7 @@ use std::process::Command;
 
 /// `seamless token create NAME --role ROLE` against the repository's data directory.
 fn create_token(repo: &Repo, name: &str, role: &str) -> String {
-    let out = Command::new(seamless_bin())
-        .args(["token", "create", name, "--role", role, "--data-dir"])
-        .arg(repo.scratch.data.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(token.starts_with("seamless_"), "{token}");
-    token
+    crate::support::create_token(repo.scratch.data.path(), name, role)
 }
 
 fn call(

@@ -9,20 +9,7 @@ use std::process::Command;
 fn schemathesis_gets_no_server_error_from_any_operation() {
     let repo = Repo::new("cat version.txt", "");
     let server = repo.serve("fuzz");
-    let out = Command::new(crate::support::seamless_bin())
-        .args([
-            "token",
-            "create",
-            "fuzzer",
-            "--role",
-            "operator",
-            "--data-dir",
-        ])
-        .arg(repo.scratch.data.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = crate::support::create_token(repo.scratch.data.path(), "fuzzer", "operator");
     let schema = format!("http://127.0.0.1:{}/api/v1/openapi.json", server.port);
     let run = Command::new("schemathesis")
         .args(["run", &schema])
