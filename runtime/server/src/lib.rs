@@ -19,6 +19,7 @@
 pub mod api;
 pub mod app;
 pub mod dashboard;
+mod git_query;
 pub mod github;
 pub mod http_client;
 pub mod launch;

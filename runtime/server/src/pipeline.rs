@@ -52,16 +52,7 @@ impl Pipeline {
 
 /// `git rev-parse --show-prefix` in `dir`, or empty.
 fn repo_prefix(dir: &Path) -> String {
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--show-prefix"])
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
-        .unwrap_or_default()
+    crate::git_query::git(dir, &["rev-parse", "--show-prefix"]).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -2,9 +2,6 @@
 //! what it needs), roll a service back. Each answers 202 with the new run's id once the
 //! run exists; the run goes on in the background.
 
-use std::path::Path as FsPath;
-use std::process::Command;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
@@ -25,6 +22,7 @@ use super::extract::{ApiJson, optional_json};
 use super::pipelines::find_pipeline;
 use super::runs::find_run;
 use super::state::ApiState;
+use crate::git_query::git;
 use crate::launch::launch;
 use crate::webhooks::is_branch_name;
 
@@ -51,26 +49,6 @@ pub struct TriggerBody {
     /// Only these stages and what they need (default: all).
     #[serde(default)]
     pub stages: Vec<String>,
-}
-
-/// Where a pipeline's source is: the git checkout holding its configuration.
-struct Checkout<'a> {
-    dir: &'a FsPath,
-}
-
-impl Checkout<'_> {
-    fn git(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(self.dir)
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-    }
 }
 
 /// Starts a run of a pipeline from its checkout, at a branch or commit.
@@ -110,35 +88,33 @@ pub async fn trigger(
             )));
         }
     }
-    let checkout = Checkout { dir: &config.root };
-    let top = checkout
-        .git(&["rev-parse", "--show-toplevel"])
-        .ok_or_else(|| {
-            ApiError::conflict(format!(
-                "the pipeline's directory '{}' is not a git checkout, so there is no commit to run",
-                config.root.display()
-            ))
-        })?;
+    let top = git(&config.root, &["rev-parse", "--show-toplevel"]).ok_or_else(|| {
+        ApiError::conflict(format!(
+            "the pipeline's directory '{}' is not a git checkout, so there is no commit to run",
+            config.root.display()
+        ))
+    })?;
     let branch = match &body.branch {
         Some(b) => b.clone(),
-        None => checkout
-            .git(&["rev-parse", "--abbrev-ref", "HEAD"])
+        None => git(&config.root, &["rev-parse", "--abbrev-ref", "HEAD"])
             .filter(|b| b != "HEAD")
             .unwrap_or_else(|| config.triggers.default_branch.clone()),
     };
     let rev = body.commit.clone().unwrap_or_else(|| branch.clone());
-    let commit = checkout
-        .git(&[
+    let commit = git(
+        &config.root,
+        &[
             "rev-parse",
             "--verify",
             "--quiet",
             &format!("{rev}^{{commit}}"),
-        ])
-        .ok_or_else(|| {
-            ApiError::invalid(format!(
-                "'{rev}' is not a branch or commit of the pipeline's repository"
-            ))
-        })?;
+        ],
+    )
+    .ok_or_else(|| {
+        ApiError::invalid(format!(
+            "'{rev}' is not a branch or commit of the pipeline's repository"
+        ))
+    })?;
     let run_plan = plan(
         &config,
         &PlanFilter {

@@ -142,11 +142,11 @@ pub async fn logs(
 ) -> ApiResult<axum::response::Response> {
     use axum::response::IntoResponse;
     find_run(&state, &id)?;
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::bad_request("after must not be negative"));
+    }
     if q.follow.unwrap_or(false) {
-        let after = q.after.unwrap_or(0);
-        if after < 0 {
-            return Err(ApiError::bad_request("after must not be negative"));
-        }
         let live = state.hub.subscribe();
         let filter = super::stream::Filter {
             run: Some(id),
@@ -161,19 +161,15 @@ pub async fn logs(
         };
         return Ok(super::stream::open(&state, live, cursor, filter).into_response());
     }
-    Ok(page(&state, id, q)?.into_response())
+    Ok(page(&state, id, q, after)?.into_response())
 }
 
-fn page(state: &ApiState, id: String, q: LogsQuery) -> ApiResult<Json<LogPage>> {
+fn page(state: &ApiState, id: String, q: LogsQuery, after: i64) -> ApiResult<Json<LogPage>> {
     let limit = q.limit.unwrap_or(500);
     if !(1..=5000).contains(&limit) {
         return Err(ApiError::bad_request(format!(
             "limit must be 1 to 5000, not {limit}"
         )));
-    }
-    let after = q.after.unwrap_or(0);
-    if after < 0 {
-        return Err(ApiError::bad_request("after must not be negative"));
     }
     let store = &state.runtime.store;
     let lines = store.log_entries(&LogQuery {

@@ -86,12 +86,8 @@ impl ServiceBody {
 /// Refuses to edit a configuration that a git repository holds.
 fn editable(pipeline: &Pipeline) -> ApiResult<()> {
     let dir = &pipeline.config.root;
-    let in_git = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output()
-        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"));
+    let in_git = crate::git_query::git(dir, &["rev-parse", "--is-inside-work-tree"])
+        .is_some_and(|out| out == "true");
     if in_git {
         return Err(ApiError::conflict(format!(
             "'{}' is in a git repository, which is its source of truth: change the services \
