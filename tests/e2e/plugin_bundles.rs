@@ -163,6 +163,12 @@ fn a_scaffolded_plugin_is_built_pushed_found_installed_and_run_on_docker() {
     assert_eq!(run.code, 0, "{}", run.all());
     let logs = s.stored_logs(&run.run_id());
     assert!(logs.contains("lint-yaml: hello from svc"), "{logs}");
+    assert!(
+        logs.contains(&format!(
+            "plugin bundle '{tag}' at {first_digest} (pinned in seamless.lock)"
+        )),
+        "{logs}"
+    );
     assert!(logs.contains("linting svc"), "{logs}");
 
     // Another machine (a new data directory, an empty plugin store) with the committed
@@ -390,6 +396,11 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
     );
     let run = s.run(&["--host", "docker"]);
     assert_eq!(run.code, 0, "{}", run.all());
+    let logs = s.stored_logs(&run.run_id());
+    assert!(
+        logs.contains(&format!("signed by trusted key {key_id}")),
+        "{logs}"
+    );
     let verified = ok(seamless_in(&s, s.path(), &["plugin", "verify"]), "verify");
     assert!(
         verified.stdout.contains(&format!("signed by {key_id}")),

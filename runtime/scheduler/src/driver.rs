@@ -282,7 +282,7 @@ impl Driver<'_> {
             let engine = self.engine.clone();
             let handle = tasks.spawn(async move {
                 let report = match plugin {
-                    Ok(p) => invoke(&engine, &p, inv, attempt).await,
+                    Ok(p) => invoke(&engine, &p.plugin, &p.notes, inv, attempt).await,
                     Err(msg) => StageReport {
                         result: Err(StageFailure::Load(msg)),
                         outputs: BTreeMap::new(),

@@ -106,6 +106,7 @@ pub(crate) fn build(
 pub(crate) async fn invoke(
     engine: &PluginEngine,
     plugin: &LoadedPlugin,
+    notes: &[String],
     inv: Invocation,
     attempt: u32,
 ) -> StageReport {
@@ -130,5 +131,11 @@ pub(crate) async fn invoke(
             }
         ),
     });
+    for note in notes {
+        (log)(LogLine {
+            source: LogSource::Runtime,
+            text: note.clone(),
+        });
+    }
     engine.invoke(plugin, inv).await
 }

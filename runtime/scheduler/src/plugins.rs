@@ -13,12 +13,30 @@ fn label(r: &PluginRef) -> String {
     r.to_string()
 }
 
+/// A stage's plugin, ready to run, with what its stage log should say about where it
+/// came from (the pinned bundle, its signature, a registry that could not be asked).
+#[derive(Clone)]
+pub struct StagePlugin {
+    /// The compiled plugin.
+    pub plugin: Arc<LoadedPlugin>,
+    /// Lines for the stage log, before the plugin runs.
+    pub notes: Arc<Vec<String>>,
+}
+
 /// Loaded plugins by stage name; a stage whose plugin could not be loaded, or may not
 /// run it (a capability it does not grant), maps to the message that fails it.
-pub type PluginMap = BTreeMap<String, Result<Arc<LoadedPlugin>, String>>;
+pub type PluginMap = BTreeMap<String, Result<StagePlugin, String>>;
 
 /// A plugin loaded once per run, with the bundle manifest it came with.
-type Loaded = Result<(Arc<LoadedPlugin>, Option<seamless_bundle::BundleManifest>), String>;
+type Loaded = Result<(StagePlugin, Option<seamless_bundle::BundleManifest>), String>;
+
+fn plain(plugin: LoadedPlugin) -> (StagePlugin, Option<seamless_bundle::BundleManifest>) {
+    let plugin = StagePlugin {
+        plugin: Arc::new(plugin),
+        notes: Arc::new(Vec::new()),
+    };
+    (plugin, None)
+}
 
 /// Loads every distinct plugin of `config` once and checks each stage may run its plugin.
 pub async fn load_all(engine: &PluginEngine, config: &Config, data_dir: &Path) -> PluginMap {
@@ -33,12 +51,12 @@ pub async fn load_all(engine: &PluginEngine, config: &Config, data_dir: &Path) -
                     Some(bytes) => engine.load(&key, bytes).await.map_err(|e| e.to_string()),
                     None => Err(format!("there is no built-in plugin '{name}'")),
                 }
-                .map(|p| (Arc::new(p), None)),
+                .map(plain),
                 PluginRef::File(path) => engine
                     .load_file(path)
                     .await
                     .map_err(|e| e.to_string())
-                    .map(|p| (Arc::new(p), None)),
+                    .map(plain),
                 // The approval gate is the engine's own; it has no plugin.
                 PluginRef::Approval => continue,
                 PluginRef::Bundle(uses) => {
@@ -73,6 +91,16 @@ async fn load_bundle(
     for note in &resolved.notes {
         tracing::warn!(plugin = uses, "{note}");
     }
+    let mut notes = vec![format!(
+        "plugin bundle '{uses}' at {} (pinned in seamless.lock){}",
+        resolved.digest,
+        resolved
+            .signed_by
+            .as_ref()
+            .map(|k| format!(", signed by trusted key {k}"))
+            .unwrap_or_default()
+    )];
+    notes.extend(resolved.notes.iter().map(|n| format!("warning: {n}")));
     let source = format!("{uses}@{}", resolved.digest);
     let plugin = engine
         .load(&source, &resolved.bundle.component)
@@ -95,5 +123,9 @@ async fn load_bundle(
             undeclared.join(", ")
         ));
     }
-    Ok((Arc::new(plugin), Some(wanted)))
+    let plugin = StagePlugin {
+        plugin: Arc::new(plugin),
+        notes: Arc::new(notes),
+    };
+    Ok((plugin, Some(wanted)))
 }
