@@ -112,13 +112,19 @@ impl Capabilities {
 
     /// What `newer` asks for that `self` did not, and what it no longer asks for.
     pub fn diff(&self, newer: &Capabilities) -> (Vec<String>, Vec<String>) {
-        let old: BTreeSet<String> = self.list().into_iter().collect();
-        let new: BTreeSet<String> = newer.list().into_iter().collect();
-        (
-            new.difference(&old).cloned().collect(),
-            old.difference(&new).cloned().collect(),
-        )
+        diff_lists(&self.list(), &newer.list())
     }
+}
+
+/// What `new` lists that `old` did not, and what it no longer lists (capabilities as
+/// [`Capabilities::list`] writes them, such as those pinned in `seamless.lock`).
+pub fn diff_lists(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
+    let old: BTreeSet<&String> = old.iter().collect();
+    let new: BTreeSet<&String> = new.iter().collect();
+    (
+        new.difference(&old).map(|s| (*s).clone()).collect(),
+        old.difference(&new).map(|s| (*s).clone()).collect(),
+    )
 }
 
 impl BundleManifest {

@@ -155,11 +155,8 @@ pub async fn update(args: InstallArgs, store: PluginStore) -> Result<ExitCode> {
     if old.name != new.name {
         println!("  name:    {} -> {}", old.name, new.name);
     }
-    let before: std::collections::BTreeSet<&String> = old.capabilities.iter().collect();
-    let now = new.capabilities.list();
-    let after: std::collections::BTreeSet<&String> = now.iter().collect();
-    let added: Vec<_> = after.difference(&before).collect();
-    let removed: Vec<_> = before.difference(&after).collect();
+    let (added, removed) =
+        seamless_bundle::manifest::diff_lists(&old.capabilities, &new.capabilities.list());
     if added.is_empty() && removed.is_empty() {
         println!("  capabilities: unchanged");
     } else {
