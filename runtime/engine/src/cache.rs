@@ -8,6 +8,7 @@
 use crate::error::EngineError;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -82,10 +83,14 @@ impl ComponentCache {
             path: self.dir.clone(),
             reason: e.to_string(),
         })?;
+        // Unique per process and per call: two runs of one server may compile the
+        // same component at once, and each renames only its own file into place.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let tmp = self.dir.join(format!(
-            ".{}.{}.tmp",
+            ".{}.{}.{}.tmp",
             self.key(component_sha256),
-            std::process::id()
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::write(&tmp, &artifact)
             .and_then(|()| std::fs::rename(&tmp, &path))
@@ -104,4 +109,52 @@ impl ComponentCache {
 /// The sha256 of a component's bytes, as hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The smallest valid component: the preamble and nothing else.
+    const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\0\x01\0";
+
+    #[test]
+    fn concurrent_compiles_of_one_component_all_succeed_and_leave_one_entry() {
+        let engine = Engine::default();
+        let sha = sha256_hex(EMPTY_COMPONENT);
+        // Many rounds, each on an empty cache, so the writers really overlap.
+        for _ in 0..50 {
+            let dir = tempfile::tempdir().unwrap();
+            let cache = ComponentCache::new(dir.path().to_owned(), "test");
+            let start = std::sync::Barrier::new(8);
+            std::thread::scope(|s| {
+                let loads: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            cache.load_or_compile(&engine, EMPTY_COMPONENT, &sha)
+                        })
+                    })
+                    .collect();
+                for load in loads {
+                    load.join().unwrap().unwrap();
+                }
+            });
+            let entries: Vec<_> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(
+                entries,
+                [format!("{}.cwasm", cache.key(&sha))],
+                "no temp file left"
+            );
+            let (_, outcome) = cache
+                .load_or_compile(&engine, EMPTY_COMPONENT, &sha)
+                .unwrap();
+            assert_eq!(outcome, CacheOutcome::Hit);
+        }
+    }
 }

@@ -3,6 +3,8 @@
 //! up the run's containers however it ends.
 
 mod approval;
+#[cfg(test)]
+mod approval_tests;
 pub mod bundles;
 mod driver;
 mod events;
