@@ -10,7 +10,7 @@
 //! - [`api`]: the REST API under `/api/v1` with its OpenAPI document, bearer tokens and
 //!   roles, and the server-sent event stream fed by [`live`];
 //! - [`login`]: the dashboard's GitHub OAuth login, sessions and CSRF; [`dashboard`]: its
-//!   embedded files; [`metrics`]: `/metrics`;
+//!   embedded files; [`api::metrics`]: `/metrics`;
 //! - [`registry`]: the pipelines served; [`resume`]: on start, carries on every unfinished run whose process died;
 //! - [`app`]: the router; [`serve()`]: binds, serves and stops gracefully.
 //!
@@ -24,10 +24,8 @@ pub mod dashboard;
 pub mod dispatch;
 mod git_query;
 pub mod github;
-pub mod http_client;
 pub mod live;
 pub mod login;
-pub mod metrics;
 pub mod mirror;
 pub mod pipeline;
 pub mod registry;

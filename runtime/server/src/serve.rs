@@ -9,12 +9,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ApiState;
+use crate::api::metrics::Metrics;
 use crate::dispatch::Dispatcher;
 use crate::github::{GitHubClient, StatusReporter};
 use crate::live::Hub;
 use crate::login::LoginConfig;
 use crate::login::routes::LoginState;
-use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::resume::resume_orphans;

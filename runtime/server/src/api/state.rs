@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use super::metrics::Metrics;
 use crate::dispatch::Dispatcher;
 use crate::live::Hub;
-use crate::metrics::Metrics;
 use crate::registry::Pipelines;
 use crate::runtime::Runtime;
 

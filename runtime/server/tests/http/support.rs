@@ -146,7 +146,8 @@ pub async fn start_serving(how: Serving) -> Api {
     let hub = Hub::new(store.clone());
     let stop = CancellationToken::new();
     tokio::spawn(hub.clone().run(stop.clone()));
-    let metrics = seamless_server::metrics::Metrics::new(store.clone(), hub.clone(), None).unwrap();
+    let metrics =
+        seamless_server::api::metrics::Metrics::new(store.clone(), hub.clone(), None).unwrap();
     tokio::spawn(metrics.clone().watch_stages(stop.clone()));
     let runs = Dispatcher::new(runtime.clone(), how.max_parallel, how.max_runs);
     let api = ApiState {
