@@ -9,11 +9,12 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::ApiState;
+use crate::api::metrics::Metrics;
+use crate::dispatch::Dispatcher;
 use crate::github::{GitHubClient, StatusReporter};
 use crate::live::Hub;
 use crate::login::LoginConfig;
 use crate::login::routes::LoginState;
-use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
 use crate::resume::resume_orphans;
@@ -31,9 +32,9 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// The webhook secret and body limit.
     pub webhook: WebhookConfig,
-    /// Most stage instances of one run at once.
+    /// Most stage instances of one run at once, for every run the server starts.
     pub max_parallel: usize,
-    /// Most runs at once (resumed runs aside).
+    /// Most runs at once, started by webhooks or the API alike (resumed runs aside).
     pub max_runs: usize,
     /// How many accepted requests may wait for a run slot.
     pub queue_capacity: usize,
@@ -103,19 +104,15 @@ pub async fn serve(
         .engine
         .on_instantiate(Arc::new(move |took| observer.observe_instantiate(took)));
     tokio::spawn(metrics.clone().watch_stages(stop.clone()));
+    let runs = Dispatcher::new(runtime.clone(), options.max_parallel, options.max_runs);
     let api = ApiState {
         runtime: runtime.clone(),
+        runs: runs.clone(),
         pipelines: pipelines.clone(),
         hub,
         metrics,
     };
-    let mut worker = Worker::new(
-        runtime.clone(),
-        pipelines.clone(),
-        pipeline.config.pipeline.clone(),
-        options.max_parallel,
-        options.max_runs,
-    );
+    let mut worker = Worker::new(runs, pipelines.clone(), pipeline.config.pipeline.clone());
     if let Some(reporter) = statuses {
         worker = worker.with_statuses(reporter);
     }

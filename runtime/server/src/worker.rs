@@ -1,7 +1,7 @@
-//! Carries queued [`TriggerRequest`]s out: decides whether each runs, selects the
-//! services whose files changed, plans the run and hands it to the scheduler, with at
-//! most `max_runs` runs at once. A failing run (or a panicking one) is logged and never
-//! stops the worker.
+//! Carries queued [`TriggerRequest`]s out: decides whether each runs, waits for a run
+//! slot, selects the services whose files changed, plans the run and starts it through
+//! the server's [`Dispatcher`] (which admits, at most `max_runs` at once, the API's
+//! runs too). A failing run (or a panicking one) is logged and never stops the worker.
 //!
 //! With a [`StatusReporter`] ([`Worker::with_statuses`]), every push and pull request
 //! that gets this far has its commit statuses posted: `pending` once its run exists,
@@ -14,17 +14,16 @@ use std::sync::Arc;
 
 use seamless_core::config::{Config, Trigger};
 use seamless_core::plan::{PlanFilter, changed_services, plan};
-use seamless_core::state::{RunStatus, StageStatus};
 use seamless_engine::SourceSpec;
-use seamless_scheduler::{RunEvent, RunRequest};
-use tokio::sync::{OwnedRwLockReadGuard, RwLock, Semaphore, mpsc};
+use seamless_scheduler::RunRequest;
+use tokio::sync::{OwnedRwLockReadGuard, RwLock, mpsc};
 use tokio_util::sync::CancellationToken;
 
+use crate::dispatch::{Admission, Dispatcher};
 use crate::github::{CommitRef, CommitReport, Ending, StatusReporter};
 use crate::mirror::{Mirrors, Range};
 use crate::pipeline::Pipeline;
 use crate::registry::Pipelines;
-use crate::runtime::Runtime;
 use crate::webhooks::{OUTCOME_FAILED, OUTCOME_IGNORED};
 use crate::webhooks::{TriggerRequest, WebhookTrigger};
 
@@ -42,18 +41,6 @@ pub fn ignored(request: &TriggerRequest, config: &Config) -> Option<String> {
     }
 }
 
-/// The final commit status of a run that ended with `status`, whose first failed stage
-/// was `failed_at`; `None` for a run left unfinished (its status stays `pending`).
-pub fn ending(status: RunStatus, failed_at: Option<String>) -> Option<Ending> {
-    match status {
-        RunStatus::Success => Some(Ending::Passed),
-        RunStatus::Failure => Some(Ending::Failed { at: failed_at }),
-        RunStatus::Cancelled => Some(Ending::Cancelled),
-        RunStatus::AwaitingApproval => Some(Ending::AwaitingApproval),
-        RunStatus::InProgress => None,
-    }
-}
-
 /// Which services a request runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
@@ -66,40 +53,29 @@ pub enum Selection {
 /// Takes requests from the queue and carries their runs out.
 pub struct Worker {
     shared: Arc<Shared>,
-    max_runs: usize,
 }
 
 struct Shared {
-    runtime: Runtime,
+    runs: Arc<Dispatcher>,
     pipelines: Arc<Pipelines>,
     default: String,
     mirrors: Mirrors,
-    max_parallel: usize,
     statuses: Option<StatusReporter>,
 }
 
 impl Worker {
-    /// A worker running requests of `pipelines` (those without a pipeline name run
-    /// `default`) with at most `max_runs` runs at once, each with at most
-    /// `max_parallel` stage instances at once.
-    pub fn new(
-        runtime: Runtime,
-        pipelines: Arc<Pipelines>,
-        default: String,
-        max_parallel: usize,
-        max_runs: usize,
-    ) -> Self {
-        let mirrors = Mirrors::new(&runtime.data_dir);
+    /// A worker starting the runs of requests of `pipelines` (those without a pipeline
+    /// name run `default`) through `runs`.
+    pub fn new(runs: Arc<Dispatcher>, pipelines: Arc<Pipelines>, default: String) -> Self {
+        let mirrors = Mirrors::new(&runs.runtime().data_dir);
         Self {
             shared: Arc::new(Shared {
-                runtime,
+                runs,
                 pipelines,
                 default,
                 mirrors,
-                max_parallel: max_parallel.max(1),
                 statuses: None,
             }),
-            max_runs: max_runs.max(1),
         }
     }
 
@@ -115,11 +91,10 @@ impl Worker {
 
     /// Takes requests until the queue closes or `stop` fires. Runs it started go on in
     /// the background. Requests that have not created their run when it stops (still
-    /// queued, or listing changed files) are forgotten: their deliveries are removed
-    /// from the store, so that a redelivery is handled afresh. It returns once every
-    /// request has either created its run or been forgotten.
+    /// queued, waiting for a run slot, or listing changed files) are forgotten: their
+    /// deliveries are removed from the store, so that a redelivery is handled afresh.
+    /// It returns once every request has either created its run or been forgotten.
     pub async fn run(self, mut queue: mpsc::Receiver<TriggerRequest>, stop: CancellationToken) {
-        let slots = Arc::new(Semaphore::new(self.max_runs));
         // Held (shared) by each request until its run is created.
         let starting = Arc::new(RwLock::new(()));
         loop {
@@ -140,22 +115,26 @@ impl Worker {
                 self.shared.settle(&request, OUTCOME_IGNORED);
                 continue;
             }
-            let permit = tokio::select! {
+            let admission = tokio::select! {
                 biased;
                 () = stop.cancelled() => {
                     self.shared.forget(&request);
                     break;
                 }
-                permit = slots.clone().acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
+                admission = self.shared.runs.admit() => match admission {
+                    Ok(admission) => admission,
+                    Err(_) => {
+                        self.shared.forget(&request);
+                        break;
+                    }
                 },
             };
             let shared = self.shared.clone();
             let (starting, stop) = (starting.clone().read_owned().await, stop.clone());
             tokio::spawn(async move {
-                shared.handle(&pipeline, request, starting, stop).await;
-                drop(permit);
+                shared
+                    .handle(&pipeline, request, admission, starting, stop)
+                    .await;
             });
         }
         queue.close();
@@ -170,7 +149,8 @@ impl Shared {
     /// Records what came of a request that started no run.
     fn settle(&self, request: &TriggerRequest, outcome: &str) {
         if let Err(e) = self
-            .runtime
+            .runs
+            .runtime()
             .store
             .set_delivery_outcome(&request.delivery_id, outcome)
         {
@@ -193,7 +173,12 @@ impl Shared {
 
     /// Removes the delivery of a request that never started, so a redelivery runs it.
     fn forget(&self, request: &TriggerRequest) {
-        match self.runtime.store.forget_delivery(&request.delivery_id) {
+        match self
+            .runs
+            .runtime()
+            .store
+            .forget_delivery(&request.delivery_id)
+        {
             Ok(_) => tracing::info!(
                 delivery = %request.delivery_id,
                 "not started before the server stopped; a redelivery will run it"
@@ -205,12 +190,14 @@ impl Shared {
         }
     }
 
-    /// Carries one request out. `starting` is released once its run exists; if `stop`
-    /// fires before that, the request is forgotten instead.
+    /// Carries one request out in the slot `admission` holds. `starting` is released
+    /// once its run exists; if `stop` fires before that, the request is forgotten
+    /// instead.
     async fn handle(
         &self,
         pipeline: &Pipeline,
         request: TriggerRequest,
+        admission: Admission,
         starting: OwnedRwLockReadGuard<()>,
         stop: CancellationToken,
     ) {
@@ -278,7 +265,8 @@ impl Shared {
             trigger,
             branch: Some(request.branch.clone()),
             commit_sha: request.commit_sha.clone(),
-            max_parallel: self.max_parallel,
+            // The dispatcher sets the server's.
+            max_parallel: 1,
             auto_approve: false,
             extra_inputs: Default::default(),
             in_place: None,
@@ -287,71 +275,23 @@ impl Shared {
             self.forget(&request);
             return;
         }
-        let mut starting = Some(starting);
-        let (mut run_id, mut failed_at) = (None::<String>, None::<String>);
-        let scheduler = self.runtime.scheduler(self.runtime.host.clone());
-        let (tx, mut events) = mpsc::unbounded_channel();
-        let run = scheduler.run(run_request, tx, CancellationToken::new());
-        tokio::pin!(run);
-        let mut on_event = |event: RunEvent| match event {
-            RunEvent::Planned {
-                run_id: id,
-                instances,
-            } => {
-                starting.take();
+        match self.runs.start(admission, run_request, report).await {
+            Ok(id) => {
                 tracing::info!(
                     run = %id, delivery, trigger = %trigger, branch = %request.branch,
-                    commit = %request.commit_sha, instances = instances.len(),
-                    "run started"
+                    commit = %request.commit_sha, "run started"
                 );
-                if let Err(e) = self.runtime.store.set_delivery_run(delivery, &id) {
+                let store = &self.runs.runtime().store;
+                if let Err(e) = store.set_delivery_run(delivery, &id) {
                     tracing::warn!(run = %id, delivery, error = %e, "cannot link the delivery to its run");
                 }
-                if let Some(report) = &report {
-                    report.running(&id);
-                }
-                run_id = Some(id);
-            }
-            RunEvent::Stage {
-                service,
-                stage,
-                status: StageStatus::Failure,
-                ..
-            } if failed_at.is_none() => {
-                failed_at = Some(if service.is_empty() {
-                    stage
-                } else {
-                    format!("{stage} ({service})")
-                });
-            }
-            _ => {}
-        };
-        let outcome = loop {
-            tokio::select! {
-                outcome = &mut run => break outcome,
-                Some(event) = events.recv() => on_event(event),
-            }
-        };
-        while let Ok(event) = events.try_recv() {
-            on_event(event);
-        }
-        let ending = match outcome {
-            Ok(o) => {
-                tracing::info!(run = %o.run_id, delivery, status = %o.status, "run ended");
-                run_id = Some(o.run_id);
-                ending(o.status, failed_at)
             }
             Err(e) => {
                 tracing::error!(delivery, error = %e, "the run could not be carried out");
-                if run_id.is_none() {
-                    self.settle(&request, OUTCOME_FAILED);
-                }
-                Some(Ending::NotCarriedOut)
+                self.settle(&request, OUTCOME_FAILED);
             }
-        };
-        if let (Some(report), Some(ending)) = (&report, ending) {
-            report.ended(run_id.as_deref(), ending);
         }
+        drop(starting);
     }
 
     /// Where the request's commit statuses go, if the server posts them.
@@ -450,24 +390,6 @@ mod tests {
             ignored(&request(WebhookTrigger::Push, "release"), &release),
             None
         );
-    }
-
-    #[test]
-    fn run_statuses_map_to_commit_statuses() {
-        let failed = ending(RunStatus::Failure, Some("show (app)".into()));
-        assert_eq!(
-            failed,
-            Some(Ending::Failed {
-                at: Some("show (app)".into())
-            })
-        );
-        assert_eq!(ending(RunStatus::Success, None), Some(Ending::Passed));
-        assert_eq!(ending(RunStatus::Cancelled, None), Some(Ending::Cancelled));
-        assert_eq!(
-            ending(RunStatus::AwaitingApproval, None),
-            Some(Ending::AwaitingApproval)
-        );
-        assert_eq!(ending(RunStatus::InProgress, None), None, "left for resume");
     }
 
     #[test]

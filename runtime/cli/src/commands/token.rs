@@ -4,7 +4,7 @@
 use crate::args::{RoleChoice, TokenCommand};
 use crate::data_dir;
 use anyhow::{Context, Result, bail};
-use seamless_server::api::auth::{Role, new_token};
+use seamless_client::token::{Role, new_token};
 use seamless_store::{Store, StoreError};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,8 +4,8 @@
 use anyhow::{Context, Result, anyhow, bail};
 use hyper::Method;
 use hyper::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
-pub use seamless_server::http_client::percent_encode as escape;
-use seamless_server::http_client::{Endpoint, Streaming, Transport};
+pub use seamless_client::http::percent_encode as escape;
+use seamless_client::http::{Endpoint, Streaming, Transport};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Reading server-sent events.
 
 use anyhow::{Result, anyhow};
-use seamless_server::http_client::Streaming;
+use seamless_client::http::Streaming;
 use serde_json::Value;
 
 /// One event: its name and JSON data.

@@ -1,18 +1,17 @@
 //! Actions that start runs: trigger a pipeline, rerun a run (or one stage of it with
-//! what it needs), roll a service back. Each answers 202 with the new run's id once the
-//! run exists; the run goes on in the background.
+//! what it needs), roll a service back. Each builds its request
+//! ([`crate::dispatch::requests`]) and starts it through the server's
+//! [`crate::dispatch::Dispatcher`], like a webhook's run: it waits for a run slot when
+//! `max_runs` runs are going on, then answers 202 with the new run's id once the run
+//! exists; the run goes on in the background.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use seamless_core::config::Trigger;
-use seamless_core::plan::{PlanFilter, plan};
-use seamless_engine::SourceSpec;
-use seamless_scheduler::rollback::{
-    RollbackError, RollbackTarget, deploy_stage, pick, rollback_request,
-};
-use seamless_scheduler::{RunRequest, stored_request};
+use seamless_core::plan::PlanFilter;
+use seamless_scheduler::RunRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,8 +21,8 @@ use super::extract::{ApiJson, optional_json};
 use super::pipelines::find_pipeline;
 use super::runs::find_run;
 use super::state::ApiState;
-use crate::git_query::git;
-use crate::launch::launch;
+use crate::dispatch::StartError;
+use crate::dispatch::requests::{self, RollbackTo};
 use crate::webhooks::is_branch_name;
 
 /// The run an action started.
@@ -67,7 +66,6 @@ pub async fn trigger(
     who.require_operator("starting a run")?;
     let body: TriggerBody = optional_json(&body)?;
     let pipeline = find_pipeline(&state, &name)?;
-    let config = pipeline.config.clone();
     let trigger = match body.trigger.as_deref() {
         None => Trigger::Manual,
         Some(t) => match Trigger::parse(t) {
@@ -80,80 +78,33 @@ pub async fn trigger(
         },
     };
     for (what, value) in [("branch", &body.branch), ("commit", &body.commit)] {
-        if let Some(v) = value
-            && !is_branch_name(v)
-        {
+        if let Some(v) = value.as_deref().filter(|v| !is_branch_name(v)) {
             return Err(ApiError::bad_request(format!(
                 "'{v}' is not a valid {what} name"
             )));
         }
     }
-    let top = git(&config.root, &["rev-parse", "--show-toplevel"]).ok_or_else(|| {
-        ApiError::conflict(format!(
-            "the pipeline's directory '{}' is not a git checkout, so there is no commit to run",
-            config.root.display()
-        ))
-    })?;
-    let branch = match &body.branch {
-        Some(b) => b.clone(),
-        None => git(&config.root, &["rev-parse", "--abbrev-ref", "HEAD"])
-            .filter(|b| b != "HEAD")
-            .unwrap_or_else(|| config.triggers.default_branch.clone()),
+    let filter = PlanFilter {
+        services: body.services,
+        stages: body.stages,
+        trigger: Some(trigger),
     };
-    let rev = body.commit.clone().unwrap_or_else(|| branch.clone());
-    let commit = git(
-        &config.root,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .ok_or_else(|| {
-        ApiError::invalid(format!(
-            "'{rev}' is not a branch or commit of the pipeline's repository"
-        ))
-    })?;
-    let run_plan = plan(
-        &config,
-        &PlanFilter {
-            services: body.services,
-            stages: body.stages,
-            trigger: Some(trigger),
-        },
-    )
-    .map_err(|e| ApiError::invalid(e.to_string()))?;
-    if run_plan.instances.is_empty() {
-        return Err(ApiError::invalid(format!(
-            "nothing to run: no service takes part in a {trigger} run with these filters"
-        )));
-    }
-    let request = RunRequest {
-        config,
-        config_text: pipeline.config_text.clone(),
-        plan: run_plan,
-        source: Some(SourceSpec::Git(top)),
-        trigger,
-        branch: Some(branch),
-        commit_sha: commit,
-        max_parallel: 4,
-        auto_approve: false,
-        extra_inputs: Default::default(),
-        in_place: None,
-    };
+    let request = requests::from_checkout(&pipeline, body.branch, body.commit, filter)?;
     start(&state, &who, request, "triggered").await
 }
 
+/// Starts `request` through the dispatcher (waiting for a run slot) and answers 202
+/// with its id.
 async fn start(
     state: &ApiState,
     who: &Principal,
     request: RunRequest,
     what: &str,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
-    let run_id = launch(&state.runtime, request)
-        .await
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let run_id = state.runs.launch(request).await.map_err(|e| match e {
+        StartError::Closed => ApiError::unavailable(e.to_string()),
+        other => ApiError::invalid(other.to_string()),
+    })?;
     tracing::info!(run = %run_id, by = %who.name, "run {what}");
     Ok((StatusCode::ACCEPTED, Json(Started { run_id })))
 }
@@ -185,30 +136,7 @@ pub async fn rerun(
     who.require_operator("rerunning a run")?;
     let body: RerunBody = optional_json(&body)?;
     let run = find_run(&state, &id)?;
-    if !run.status.is_terminal() {
-        return Err(ApiError::conflict(format!(
-            "run '{id}' has not ended ({}); cancel it first or wait",
-            run.status
-        )));
-    }
-    let (mut request, _workspace) =
-        stored_request(&run).map_err(|e| ApiError::conflict(e.to_string()))?;
-    if let Some(stage) = body.stage {
-        if request.trigger == Trigger::Rollback {
-            return Err(ApiError::conflict("a rollback run is rerun whole"));
-        }
-        request.plan = plan(
-            &request.config,
-            &PlanFilter {
-                services: body.service.into_iter().collect(),
-                stages: vec![stage],
-                trigger: Some(request.trigger),
-            },
-        )
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
-    } else if body.service.is_some() {
-        return Err(ApiError::bad_request("`service` goes with `stage`"));
-    }
+    let request = requests::rerun(&run, body.stage, body.service)?;
     start(&state, &who, request, &format!("rerun of {id}")).await
 }
 
@@ -241,27 +169,11 @@ pub async fn rollback(
 ) -> ApiResult<(StatusCode, Json<Started>)> {
     who.require_operator("rolling back")?;
     let pipeline = find_pipeline(&state, &name)?;
-    let env = body.environment.as_str();
-    deploy_stage(&pipeline.config, &service, env).map_err(|e| match e {
-        RollbackError::NoService { .. } => ApiError::not_found(e.to_string()),
-        other => ApiError::invalid(other.to_string()),
-    })?;
-    let revisions = state.runtime.store.revisions(&service, env)?;
-    let target = match (body.to.as_deref(), body.commit.as_deref()) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give `to` or `commit`, not both")),
-        (Some(id), None) => RollbackTarget::Revision(id),
-        (None, Some(commit)) => RollbackTarget::Commit(commit),
-        (None, None) => RollbackTarget::Previous,
+    let to = RollbackTo {
+        revision: body.to.as_deref(),
+        commit: body.commit.as_deref(),
     };
-    let target = pick(&revisions, target).map_err(|e| ApiError::conflict(e.to_string()))?;
-    let request = rollback_request(
-        pipeline.config.clone(),
-        pipeline.config_text.clone(),
-        &service,
-        env,
-        target,
-    )
-    .map_err(|e| ApiError::invalid(e.to_string()))?;
-    let what = format!("rollback of {service} in {env} to {}", target.id);
+    let store = &state.runtime.store;
+    let (request, what) = requests::rollback(store, &pipeline, &service, &body.environment, to)?;
     start(&state, &who, request, &what).await
 }

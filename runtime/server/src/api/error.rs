@@ -136,3 +136,16 @@ impl IntoResponse for ApiError {
 
 /// The result of an API handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::dispatch::requests::RequestError> for ApiError {
+    fn from(e: crate::dispatch::requests::RequestError) -> Self {
+        use crate::dispatch::requests::RequestError;
+        match e {
+            RequestError::Malformed(m) => Self::bad_request(m),
+            RequestError::NotFound(m) => Self::not_found(m),
+            RequestError::Conflict(m) => Self::conflict(m),
+            RequestError::Invalid(m) => Self::invalid(m),
+            RequestError::Store(e) => e.into(),
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod auth;
 pub mod error;
 mod extract;
+pub mod metrics;
 pub mod pipelines;
 pub mod runs;
 pub mod services;
@@ -124,7 +125,7 @@ pub fn router(state: ApiState) -> Router {
                 .delete(services::delete),
         )
         .route("/api/v1/events", get(stream::events))
-        .route("/metrics", get(crate::metrics::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route(
             "/api/v1/{*rest}",
             get(no_route).post(no_route).put(no_route).delete(no_route),

@@ -13,7 +13,7 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiJson;
 use super::state::ApiState;
-use super::views::{PipelineView, RevisionView, ServiceDetail, ServiceView};
+use super::views::{self, PipelineView, ServiceDetail, ServiceView};
 use crate::pipeline::Pipeline;
 
 fn view(state: &ApiState, pipeline: &Pipeline) -> ApiResult<PipelineView> {
@@ -23,7 +23,7 @@ fn view(state: &ApiState, pipeline: &Pipeline) -> ApiResult<PipelineView> {
         .pipeline(&pipeline.config.pipeline)?
         .and_then(|p| p.webhook_secret)
         .is_some();
-    Ok(PipelineView::new(&pipeline.config, secret))
+    Ok(views::pipeline(&pipeline.config, secret))
 }
 
 /// The pipeline called `name`, or 404.
@@ -212,7 +212,7 @@ pub async fn services(
             .config
             .services
             .iter()
-            .map(ServiceView::from)
+            .map(views::service)
             .collect(),
     ))
 }
@@ -242,11 +242,11 @@ pub async fn service(
         }
         let is_current =
             current.get(&r.environment).and_then(Option::as_deref) == Some(r.id.as_str());
-        revisions.push(RevisionView::new(r, is_current));
+        revisions.push(views::revision(r, is_current));
     }
     Ok(Json(ServiceDetail {
         pipeline: name,
-        service: ServiceView::from(svc),
+        service: views::service(svc),
         revisions,
     }))
 }

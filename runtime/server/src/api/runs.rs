@@ -13,7 +13,7 @@ use super::auth::Principal;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiQuery, optional_json};
 use super::state::ApiState;
-use super::views::{LogPage, RunDetail, RunPage, RunView, StageView};
+use super::views::{self, LogPage, RunDetail, RunPage, RunView};
 
 /// Filters and page of `GET /api/v1/runs`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -77,7 +77,7 @@ pub async fn list(
         .then(|| runs.last().map(|r| r.id.clone()))
         .flatten();
     Ok(Json(RunPage {
-        runs: runs.iter().map(RunView::from).collect(),
+        runs: runs.iter().map(views::run).collect(),
         next,
     }))
 }
@@ -104,9 +104,9 @@ pub async fn detail(
     let store = &state.runtime.store;
     let stages = store.stages(&id)?;
     Ok(Json(RunDetail {
-        run: RunView::from(&run),
-        stages: stages.iter().map(StageView::from).collect(),
-        approval: store.approval(&id)?.map(Into::into),
+        run: views::run(&run),
+        stages: stages.iter().map(views::stage).collect(),
+        approval: store.approval(&id)?.map(views::approval),
         logs_pruned_at: store.logs_pruned_at(&id)?,
     }))
 }
@@ -182,7 +182,7 @@ fn page(state: &ApiState, id: String, q: LogsQuery, after: i64) -> ApiResult<Jso
     let more = lines.len() == limit as usize;
     let last = lines.last().map_or(after, |l| l.id);
     Ok(Json(LogPage {
-        lines: lines.into_iter().map(Into::into).collect(),
+        lines: lines.into_iter().map(views::log_line).collect(),
         after: last,
         more,
         pruned_at: store.logs_pruned_at(&id)?,
@@ -265,7 +265,7 @@ async fn decide(
     }
     tracing::info!(run = %id, by = %who.name, approved, "decision recorded");
     carry_on_if_orphaned(&state, &run);
-    Ok(Json(RunView::from(&find_run(&state, &id)?)))
+    Ok(Json(views::run(&find_run(&state, &id)?)))
 }
 
 /// Resumes `run` in the background when no live process carries it out.
@@ -317,6 +317,6 @@ pub async fn cancel(
     }
     Ok((
         StatusCode::ACCEPTED,
-        Json(RunView::from(&find_run(&state, &id)?)),
+        Json(views::run(&find_run(&state, &id)?)),
     ))
 }

@@ -21,7 +21,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiJson;
 use super::pipelines::find_pipeline;
 use super::state::ApiState;
-use super::views::ServiceView;
+use super::views::{self, ServiceView};
 use crate::pipeline::Pipeline;
 
 /// A service's settings, as `[[service]]` takes them (see CONFIG.md); absent keys take
@@ -180,7 +180,7 @@ pub async fn put(
     let view = updated
         .config
         .service(&service)
-        .map(ServiceView::from)
+        .map(views::service)
         .ok_or_else(|| ApiError::internal("the service vanished", "after writing it"))?;
     let status = if created {
         StatusCode::CREATED

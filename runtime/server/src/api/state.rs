@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use super::metrics::Metrics;
+use crate::dispatch::Dispatcher;
 use crate::live::Hub;
-use crate::metrics::Metrics;
 use crate::registry::Pipelines;
 use crate::runtime::Runtime;
 
@@ -12,6 +13,8 @@ use crate::runtime::Runtime;
 pub struct ApiState {
     /// The store, engine and hosts.
     pub runtime: Runtime,
+    /// Starts runs (the API's actions, as the webhook worker's).
+    pub runs: Arc<Dispatcher>,
     /// The pipelines the server carries out.
     pub pipelines: Arc<Pipelines>,
     /// The live feed.

@@ -10,7 +10,7 @@ use seamless_core::config::MergeMethod;
 use serde::Serialize;
 
 use super::error::GitHubError;
-use crate::http_client::{Endpoint, Transport};
+use seamless_client::http::{Endpoint, Transport};
 
 /// GitHub's public API.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";

@@ -54,6 +54,33 @@ pub enum GitHubError {
     },
 }
 
+impl From<seamless_client::http::HttpError> for GitHubError {
+    fn from(e: seamless_client::http::HttpError) -> Self {
+        use seamless_client::http::HttpError;
+        match e {
+            HttpError::InvalidBase { url, reason } => Self::InvalidBase { url, reason },
+            HttpError::Unreachable {
+                method,
+                url,
+                message,
+            } => Self::Unreachable {
+                method,
+                url,
+                message,
+            },
+            HttpError::Timeout {
+                method,
+                url,
+                seconds,
+            } => Self::Timeout {
+                method,
+                url,
+                seconds,
+            },
+        }
+    }
+}
+
 impl GitHubError {
     /// Whether trying again may succeed: no answer, a 5xx, or 429 (rate limited).
     pub fn is_transient(&self) -> bool {

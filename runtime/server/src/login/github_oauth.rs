@@ -8,7 +8,7 @@ use hyper::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
 use serde::Deserialize;
 
 use super::LoginConfig;
-use crate::http_client::{Endpoint, Transport};
+use seamless_client::http::{Endpoint, Transport};
 
 /// Why GitHub did not tell who signed in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

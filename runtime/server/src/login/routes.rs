@@ -16,7 +16,7 @@ use super::LoginConfig;
 use super::cookies::{self, SESSION_COOKIE, STATE_COOKIE};
 use super::github_oauth::identify;
 use crate::api::error::ApiError;
-use crate::http_client::percent_encode as encode;
+use seamless_client::http::percent_encode as encode;
 
 /// How long the user has to come back from GitHub.
 const STATE_TTL_SECS: u64 = 600;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod api;
+mod dispatch;
 mod events;
 mod login;
 mod support;

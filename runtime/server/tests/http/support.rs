@@ -16,6 +16,7 @@ pub use seamless_core::state::{RunStatus, StageEvent};
 pub use seamless_host_api::ContainerHost;
 pub use seamless_server::api::ApiState;
 pub use seamless_server::api::auth::new_token;
+pub use seamless_server::dispatch::Dispatcher;
 pub use seamless_server::live::Hub;
 pub use seamless_server::login::LoginConfig;
 pub use seamless_server::login::routes::LoginState;
@@ -40,6 +41,7 @@ impl HostResolver for LocalOnly {
 pub struct Api {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
+    pub runs: Arc<Dispatcher>,
     pub client: Client<HttpConnector, Full<Bytes>>,
     pub viewer: String,
     pub operator: String,
@@ -70,10 +72,62 @@ pub async fn start() -> Api {
 
 /// [`start`] with the dashboard login configured.
 pub async fn start_with(login: Option<LoginConfig>) -> Api {
+    start_serving(Serving {
+        login,
+        ..Serving::default()
+    })
+    .await
+}
+
+/// How [`start_serving`] sets the server up.
+pub struct Serving {
+    pub login: Option<LoginConfig>,
+    /// The pipeline's `seamless.toml` (named `shop`).
+    pub toml: String,
+    /// Whether the pipeline's directory is a git checkout (with one commit).
+    pub git: bool,
+    /// `serve --parallel` and `--max-runs`.
+    pub max_parallel: usize,
+    pub max_runs: usize,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Self {
+            login: None,
+            toml: TOML.into(),
+            git: false,
+            max_parallel: 4,
+            max_runs: 4,
+        }
+    }
+}
+
+/// `git` in `dir`, which must succeed.
+pub fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@e"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+/// A server set up as `how` says.
+pub async fn start_serving(how: Serving) -> Api {
+    let login = how.login;
     let data = tempfile::tempdir().unwrap();
     let repo = tempfile::tempdir().unwrap();
     std::fs::write(repo.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-    std::fs::write(repo.path().join("seamless.toml"), TOML).unwrap();
+    std::fs::write(repo.path().join("seamless.toml"), &how.toml).unwrap();
+    if how.git {
+        git(repo.path(), &["init", "-q", "-b", "main"]);
+        git(repo.path(), &["add", "-A"]);
+        git(repo.path(), &["commit", "-qm", "one"]);
+    }
     let store = Arc::new(Store::open(data.path()).unwrap());
     let host: Arc<dyn ContainerHost> = Arc::new(seamless_host_local::LocalHost::new());
     let runtime = Runtime {
@@ -88,14 +142,17 @@ pub async fn start_with(login: Option<LoginConfig>) -> Api {
     store
         .put_pipeline("shop", &config.file.display().to_string(), Some(SECRET))
         .unwrap();
-    pipelines.insert(Pipeline::new(config, TOML.into()));
+    pipelines.insert(Pipeline::new(config, how.toml));
     let hub = Hub::new(store.clone());
     let stop = CancellationToken::new();
     tokio::spawn(hub.clone().run(stop.clone()));
-    let metrics = seamless_server::metrics::Metrics::new(store.clone(), hub.clone(), None).unwrap();
+    let metrics =
+        seamless_server::api::metrics::Metrics::new(store.clone(), hub.clone(), None).unwrap();
     tokio::spawn(metrics.clone().watch_stages(stop.clone()));
+    let runs = Dispatcher::new(runtime.clone(), how.max_parallel, how.max_runs);
     let api = ApiState {
         runtime,
+        runs: runs.clone(),
         pipelines,
         hub,
         metrics,
@@ -119,6 +176,7 @@ pub async fn start_with(login: Option<LoginConfig>) -> Api {
         viewer: token(&store, "vera", "viewer"),
         operator: token(&store, "otto", "operator"),
         store,
+        runs,
         client: Client::builder(TokioExecutor::new()).build_http(),
         stop,
         repo,

@@ -1,7 +1,7 @@
-//! A small HTTP/1.1 client for GitHub's API, GitHub's OAuth and the CLI's calls to a
-//! server: one exchange per request, on a fresh connection: plain TCP for `http://`,
-//! TLS (rustls, with the Mozilla roots of `webpki-roots`) for `https://`. Proxies are
-//! not supported.
+//! A small HTTP/1.1 client for the CLI's calls to a server and the server's calls to
+//! GitHub (its API and OAuth): one exchange per request, on a fresh connection: plain
+//! TCP for `http://`, TLS (rustls, with the Mozilla roots of `webpki-roots`) for
+//! `https://`. Proxies are not supported.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +18,38 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::ServerName;
 
-use crate::github::GitHubError;
+/// Why an exchange (or setting up the client) failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    /// The base URL is unusable.
+    #[error("invalid base URL '{url}': {reason}")]
+    InvalidBase {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No answer: connecting, TLS or the exchange failed.
+    #[error("{method} {url}: no answer: {message}")]
+    Unreachable {
+        /// The request method.
+        method: &'static str,
+        /// The request URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// No answer in time.
+    #[error("{method} {url}: no answer within {seconds} s")]
+    Timeout {
+        /// The request method.
+        method: &'static str,
+        /// The request URL.
+        url: String,
+        /// The limit, in seconds.
+        seconds: u64,
+    },
+}
 
 /// Percent-encodes `s` for a URL path segment or query value (RFC 3986 unreserved
 /// characters stay).
@@ -33,7 +64,7 @@ pub fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-/// Answers longer than this are cut off (GitHub's answers to these calls are small).
+/// Answers longer than this are cut off (the answers to these calls are small).
 const MAX_ANSWER: usize = 1024 * 1024;
 
 /// Where the API is: scheme, host, port and path prefix (for GitHub Enterprise's
@@ -52,8 +83,8 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Parses an `http://` or `https://` base URL without credentials, query or fragment.
-    pub fn parse(url: &str) -> Result<Self, GitHubError> {
-        let invalid = |reason: &str| GitHubError::InvalidBase {
+    pub fn parse(url: &str) -> Result<Self, HttpError> {
+        let invalid = |reason: &str| HttpError::InvalidBase {
             url: url.to_string(),
             reason: reason.to_string(),
         };
@@ -143,7 +174,7 @@ impl Streaming {
 
 impl Transport {
     /// A transport to `endpoint`, each exchange bounded by `timeout`.
-    pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Self, GitHubError> {
+    pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Self, HttpError> {
         let tls = if endpoint.https {
             let roots = rustls::RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.into(),
@@ -151,7 +182,7 @@ impl Transport {
             let provider = Arc::new(rustls::crypto::ring::default_provider());
             let config = rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
-                .map_err(|e| GitHubError::InvalidBase {
+                .map_err(|e| HttpError::InvalidBase {
                     url: endpoint.url(""),
                     reason: format!("TLS is unavailable: {e}"),
                 })?
@@ -181,7 +212,7 @@ impl Transport {
         path: &str,
         headers: &[(HeaderName, HeaderValue)],
         body: Vec<u8>,
-    ) -> Result<Answer, GitHubError> {
+    ) -> Result<Answer, HttpError> {
         let name = method_name(&method);
         let url = self.endpoint.url(path);
         let exchange = async {
@@ -205,7 +236,7 @@ impl Transport {
         path: &str,
         headers: &[(HeaderName, HeaderValue)],
         body: Vec<u8>,
-    ) -> Result<Streaming, GitHubError> {
+    ) -> Result<Streaming, HttpError> {
         let name = method_name(&method);
         let url = self.endpoint.url(path);
         let head = async {
@@ -224,14 +255,14 @@ impl Transport {
         name: &'static str,
         url: String,
         work: impl std::future::Future<Output = Result<T, String>>,
-    ) -> Result<T, GitHubError> {
+    ) -> Result<T, HttpError> {
         match tokio::time::timeout(self.timeout, work).await {
-            Ok(answer) => answer.map_err(|message| GitHubError::Unreachable {
+            Ok(answer) => answer.map_err(|message| HttpError::Unreachable {
                 method: name,
                 url,
                 message,
             }),
-            Err(_) => Err(GitHubError::Timeout {
+            Err(_) => Err(HttpError::Timeout {
                 method: name,
                 url,
                 seconds: self.timeout.as_secs(),

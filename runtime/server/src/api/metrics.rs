@@ -24,7 +24,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc::WeakSender;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::error::ApiError;
+use super::error::ApiError;
 use crate::live::{Hub, Update};
 use crate::webhooks::TriggerRequest;
 
@@ -176,7 +176,7 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
-pub async fn metrics(State(state): State<crate::api::ApiState>) -> Result<Response, ApiError> {
+pub async fn metrics(State(state): State<super::ApiState>) -> Result<Response, ApiError> {
     let text = state.metrics.render()?;
     Ok(([(CONTENT_TYPE, TextEncoder::new().format_type())], text).into_response())
 }
