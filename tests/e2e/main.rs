@@ -7,6 +7,9 @@
 mod support;
 
 mod cancellation;
+mod cli_output;
+mod cli_papercuts;
+mod cli_tools;
 mod config_errors;
 mod dashboard;
 mod deploys;

@@ -15,7 +15,7 @@ pub struct Cli {
     pub data_dir: Option<PathBuf>,
 
     /// A `seamless serve` to talk to instead of the local data directory (for runs,
-    /// logs, approve, reject, rollback and trigger) [default: `server` in
+    /// show, logs, approve, reject, rollback and trigger) [default: `server` in
     /// $XDG_CONFIG_HOME/seamless/cli.toml]
     #[arg(long, global = true, env = "SEAMLESS_SERVER", value_name = "URL")]
     pub server: Option<String>,
@@ -55,6 +55,9 @@ pub enum Command {
     Cancel(CancelArgs),
     /// List runs, newest first.
     Runs(RunsArgs),
+    /// Show a run: its stages with statuses, durations, attempts, test counts, and the
+    /// approval.
+    Show(ShowArgs),
     /// List the deploy revisions of a service.
     Deployments(DeploymentsArgs),
     /// Redeploy an earlier healthy revision of a service, health-checked.
@@ -71,6 +74,38 @@ pub enum Command {
     /// Make, publish, install, pin and verify stage plugin bundles (OCI artifacts).
     #[command(subcommand)]
     Plugin(crate::commands::plugin::args::PluginCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(CompletionsArgs),
+    /// Check what runs need: the Docker engine, the registry, the data directory, the
+    /// plugin cache, the wasm32-wasip2 target and free disk space.
+    Doctor(DoctorArgs),
+}
+
+/// How a command prints what it found: `--output text|json`, or `--json`.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct OutputArgs {
+    /// Text for people, or JSON for programs (one object per line for streams).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// The same as `--output json`.
+    #[arg(long, conflicts_with = "output")]
+    pub json: bool,
+}
+
+impl OutputArgs {
+    /// Whether to print JSON.
+    pub fn is_json(self) -> bool {
+        self.json || self.output == OutputFormat::Json
+    }
+}
+
+/// The formats of `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Lines and tables for a terminal.
+    Text,
+    /// JSON, in the API's schema where the API has the same thing.
+    Json,
 }
 
 /// Arguments of `seamless logs`.
@@ -78,6 +113,8 @@ pub enum Command {
 pub struct LogsArgs {
     /// The run.
     pub run: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Keep printing new lines until the run ends.
     #[arg(long, short = 'f')]
     pub follow: bool,
@@ -121,7 +158,7 @@ pub enum TokenCommand {
     /// Create a token and print it once (only its hash is stored).
     Create(TokenCreateArgs),
     /// List the tokens (never their values).
-    List,
+    List(OutputArgs),
     /// Revoke a token by id; requests with it are refused from now on.
     Revoke(TokenRevokeArgs),
 }
@@ -279,6 +316,8 @@ pub struct RunsArgs {
     /// At most this many runs.
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `seamless deployments`.
@@ -289,6 +328,8 @@ pub struct DeploymentsArgs {
     /// Only this environment.
     #[arg(long = "env", value_name = "E")]
     pub environment: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `seamless rollback`.
@@ -420,6 +461,38 @@ pub struct ValidateArgs {
     /// The repository: a directory holding seamless.toml, or the file itself.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// With JSON, each problem is an object on a line of its own (file, line, column,
+    /// code, message), as cargo's `--message-format=json` prints them.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `seamless show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The run.
+    pub run: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `seamless completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `seamless doctor`.
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    /// The repository whose seamless.toml names the registry to check: a directory
+    /// holding seamless.toml, or the file itself.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `seamless init`.

@@ -5,6 +5,7 @@ mod commands;
 mod data_dir;
 mod git;
 mod host_select;
+mod output;
 mod progress;
 mod remote;
 

@@ -105,6 +105,7 @@ impl Driver<'_> {
                 }
                 Decision::Rejected(msg) => {
                     self.store.set_stage_message(&key, None, Some(&msg))?;
+                    self.runtime_log(i, format!("failed: {msg}"));
                     self.transition(i, StageEvent::Reject, None, Some(msg))?;
                 }
             }

@@ -111,7 +111,7 @@ impl Driver<'_> {
         let key = self.shared.key(i);
         let line = seamless_engine::LogLine {
             source: seamless_engine::LogSource::Runtime,
-            text,
+            text: self.shared.masker.mask(&text),
         };
         if let Ok(tx) = self.shared.logs.lock() {
             let _ = tx.send(NewLogLine {
@@ -342,10 +342,13 @@ impl Driver<'_> {
                         delay.as_secs_f32()
                     );
                     self.store.set_stage_message(&key, None, Some(&note))?;
+                    self.runtime_log(i, note.clone());
                     retry_at[i] = Some(Instant::now() + delay);
                     self.transition(i, StageEvent::Retry, elapsed, Some(note))?;
                 } else {
+                    // The reason goes to the stage's log too, so `seamless logs` shows it.
                     self.store.set_stage_message(&key, None, Some(&msg))?;
+                    self.runtime_log(i, format!("failed: {msg}"));
                     self.transition(i, StageEvent::Fail, elapsed, Some(msg))?;
                 }
             }

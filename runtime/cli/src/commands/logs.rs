@@ -1,25 +1,30 @@
 //! `seamless logs RUN [-f]`: a run's log lines, from the local store or a server; with
 //! `-f`, new lines as they come until the run ends (the exit code then tells how it
-//! ended).
+//! ended). With `--output json` each line is a JSON object on a line of its own: the
+//! API's [`LogLineView`] (following a server, the server's `log` event as it comes).
 
 use crate::args::LogsArgs;
 use crate::data_dir;
+use crate::output;
 use crate::remote::events::Events;
 use crate::remote::{Remote, client_escape as escape};
 use anyhow::{Result, bail};
+use seamless_client::views::LogLineView;
 use seamless_store::{LogQuery, Store};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// Which lines to show.
+/// Which lines to show, and how.
 #[derive(Debug, Clone, Default)]
 pub struct LineFilter {
     /// Only this service's.
     pub service: Option<String>,
     /// Only this stage's.
     pub stage: Option<String>,
+    /// Print JSON objects instead of text lines.
+    pub json: bool,
 }
 
 impl LineFilter {
@@ -46,6 +51,7 @@ pub async fn logs(
     let filter = LineFilter {
         service: args.service.clone(),
         stage: args.stage.clone(),
+        json: args.output.is_json(),
     };
     match remote {
         Some(remote) if args.follow => follow_remote(&remote, &args.run, &filter).await,
@@ -66,6 +72,11 @@ async fn print_remote(remote: &Remote, run: &str, filter: &LineFilter) -> Result
         }
         let page: Value = remote.get(&path).await?;
         for l in page["lines"].as_array().into_iter().flatten() {
+            if filter.json {
+                // A `LogLineView` as the server wrote it.
+                output::json(l)?;
+                continue;
+            }
             print_line(
                 str_of(&l["service"]),
                 str_of(&l["stage"]),
@@ -103,6 +114,10 @@ pub async fn follow_remote(remote: &Remote, run: &str, filter: &LineFilter) -> R
         let d = &event.data;
         match event.name.as_str() {
             "log" if filter.keeps(str_of(&d["service"]), str_of(&d["stage"])) => {
+                if filter.json {
+                    output::json(d)?;
+                    continue;
+                }
                 print_line(
                     str_of(&d["service"]),
                     str_of(&d["stage"]),
@@ -150,11 +165,16 @@ async fn local(
             after,
             limit: 5000,
         })?;
-        for l in &lines {
-            print_line(&l.service, &l.stage, &l.line);
-        }
         after = lines.last().map_or(after, |l| l.id);
-        if lines.len() == 5000 {
+        let full = lines.len() == 5000;
+        for l in lines {
+            if filter.json {
+                output::json(&LogLineView::from(l))?;
+            } else {
+                print_line(&l.service, &l.stage, &l.line);
+            }
+        }
+        if full {
             continue;
         }
         if !args.follow || run.status.is_terminal() {

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 mod cancel;
+mod completions;
 mod decide;
+mod doctor;
 mod init;
 mod logs;
 pub mod plugin;
@@ -12,6 +14,7 @@ mod runs;
 mod serve;
 mod serve_login;
 mod session;
+mod show;
 mod token;
 mod trigger;
 mod validate;
@@ -31,7 +34,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Trigger(args) => trigger::trigger(args, remote()?).await,
         Command::Run(args) => run::run(args, cli.data_dir).await,
         Command::Token(command) => token::token(command, cli.data_dir),
-        Command::Validate(args) => Ok(validate::validate(&args)),
+        Command::Validate(args) => validate::validate(&args),
         Command::Init(args) => init::init(&args).map(|()| ExitCode::SUCCESS),
         Command::Resume(args) => resume::resume(args, cli.data_dir).await,
         Command::Approve(args) => match remote()? {
@@ -47,6 +50,12 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Some(r) => runs::runs_remote(&r, &args).await,
             None => runs::runs(args, cli.data_dir).await,
         },
+        Command::Show(args) => show::show(&args, remote()?, cli.data_dir).await,
+        Command::Completions(args) => {
+            completions::completions(&args);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor(args) => doctor::doctor(&args, cli.data_dir).await,
         Command::Deployments(args) => runs::deployments(args, cli.data_dir).await,
         Command::Rollback(args) => match remote()? {
             Some(r) => rollback::rollback_remote(&r, &args).await,

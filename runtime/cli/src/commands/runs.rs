@@ -1,9 +1,12 @@
-//! `seamless runs` and `seamless deployments`: what the store holds.
+//! `seamless runs` and `seamless deployments`: what the store holds. Their JSON is the
+//! API's: a [`RunPage`] and a list of [`RevisionView`]s.
 
 use super::session::Session;
 use crate::args::{DeploymentsArgs, HostChoice, RunsArgs};
+use crate::output::{self, time};
 use anyhow::{Result, bail};
 use seamless_core::state::RunStatus;
+use seamless_client::views::{RevisionView, RunPage, RunView};
 use seamless_store::RunFilter;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +26,16 @@ pub async fn runs(args: RunsArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
         limit: args.limit,
         ..RunFilter::default()
     })?;
+    if args.output.is_json() {
+        let next = (runs.len() == args.limit as usize)
+            .then(|| runs.last().map(|r| r.id.clone()))
+            .flatten();
+        output::json(&RunPage {
+            runs: runs.iter().map(RunView::from).collect(),
+            next,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if runs.is_empty() {
         println!("no runs");
         return Ok(ExitCode::SUCCESS);
@@ -56,6 +69,11 @@ pub async fn runs_remote(remote: &crate::remote::Remote, args: &RunsArgs) -> Res
         }
     }
     let page: serde_json::Value = remote.get(&path).await?;
+    if args.output.is_json() {
+        // The server's answer is a `RunPage` already.
+        output::json(&page)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let runs = page["runs"].as_array().cloned().unwrap_or_default();
     if runs.is_empty() {
         println!("no runs");
@@ -98,7 +116,7 @@ pub async fn deployments(args: DeploymentsArgs, data_dir: Option<PathBuf>) -> Re
         Some(env) => session.store.revisions(&args.service, env)?,
         None => session.store.service_revisions(&args.service)?,
     };
-    if revisions.is_empty() {
+    if revisions.is_empty() && !args.output.is_json() {
         bail!(
             "service '{}' has no deploys{}",
             args.service,
@@ -122,14 +140,28 @@ pub async fn deployments(args: DeploymentsArgs, data_dir: Option<PathBuf>) -> Re
                 .map(|r| (env, r.id))
         })
         .collect();
+    let serves = |r: &seamless_core::deploy::Revision| {
+        serving
+            .iter()
+            .any(|(env, id)| *env == r.environment && *id == r.id)
+    };
+    if args.output.is_json() {
+        let views: Vec<RevisionView> = revisions
+            .into_iter()
+            .map(|r| {
+                let current = serves(&r);
+                RevisionView::new(r, current)
+            })
+            .collect();
+        output::json(&views)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "{:<36}  {:<11}  {:<11}  {:<12}  {:<20}  {:<3}  image",
         "revision", "environment", "result", "commit", "finished", ""
     );
     for r in revisions {
-        let live = serving
-            .iter()
-            .any(|(env, id)| *env == r.environment && *id == r.id);
+        let live = serves(&r);
         println!(
             "{:<36}  {:<11}  {:<11}  {:<12}  {:<20}  {:<3}  {}{}",
             r.id,
@@ -144,22 +176,4 @@ pub async fn deployments(args: DeploymentsArgs, data_dir: Option<PathBuf>) -> Re
     }
     println!("* serves now");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Unix milliseconds as an RFC 3339 UTC time, to the second.
-fn time(ms: i64) -> String {
-    let at =
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-    humantime::format_rfc3339_seconds(at).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::time;
-
-    #[test]
-    fn unix_milliseconds_show_as_utc_times() {
-        assert_eq!(time(0), "1970-01-01T00:00:00Z");
-        assert_eq!(time(1_795_000_000_000), "2026-11-18T11:06:40Z");
-    }
 }

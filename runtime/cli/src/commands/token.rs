@@ -3,9 +3,10 @@
 
 use crate::args::{RoleChoice, TokenCommand};
 use crate::data_dir;
+use crate::output::{self, time as when};
 use anyhow::{Context, Result, bail};
 use seamless_client::token::{Role, new_token};
-use seamless_store::{Store, StoreError};
+use seamless_store::{Store, StoreError, TokenRecord};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,8 +32,13 @@ pub fn token(command: TokenCommand, data_dir: Option<PathBuf>) -> Result<ExitCod
             );
             println!("{token}");
         }
-        TokenCommand::List => {
+        TokenCommand::List(out) => {
             let tokens = store.tokens()?;
+            if out.is_json() {
+                let views: Vec<TokenView> = tokens.into_iter().map(TokenView::from).collect();
+                output::json(&views)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             if tokens.is_empty() {
                 println!("no tokens; create one with `seamless token create NAME --role viewer`");
             }
@@ -65,9 +71,32 @@ pub fn token(command: TokenCommand, data_dir: Option<PathBuf>) -> Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-/// A Unix-milliseconds time as RFC 3339 (seconds).
-fn when(ms: i64) -> String {
-    let t =
-        std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-    humantime::format_rfc3339_seconds(t).to_string()
+/// A token in `seamless token list --output json` (never its value or hash).
+#[derive(Debug, serde::Serialize)]
+struct TokenView {
+    /// Its id.
+    id: String,
+    /// What it is for.
+    name: String,
+    /// `viewer` or `operator`.
+    role: String,
+    /// When it was created, in Unix milliseconds.
+    created_at: i64,
+    /// When it was last used, in Unix milliseconds.
+    last_used_at: Option<i64>,
+    /// When it was revoked, in Unix milliseconds.
+    revoked_at: Option<i64>,
+}
+
+impl From<TokenRecord> for TokenView {
+    fn from(t: TokenRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Arguments of `seamless plugin`.
 
+use crate::args::OutputArgs;
 use clap::{Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub enum PluginCommand {
     /// Show how a pinned plugin changed (digest, version, capabilities) and accept it.
     Update(InstallArgs),
     /// List the plugins pinned in seamless.lock.
-    List(LockArgs),
+    List(ListArgs),
     /// Show a bundle's manifest, digest, annotations and signatures.
     Inspect(RefArgs),
     /// Unpin a plugin and delete its stored bundle.
@@ -102,6 +103,15 @@ pub struct LockArgs {
     pub config: PathBuf,
 }
 
+/// Arguments of `seamless plugin list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// Arguments of `seamless plugin install` and `update`.
 #[derive(Debug, clap::Args)]
 pub struct InstallArgs {
@@ -121,6 +131,8 @@ pub struct InstallArgs {
 pub struct RefArgs {
     /// An OCI reference or the path of a bundle.
     pub reference: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// A pinned plugin.
@@ -140,6 +152,8 @@ pub struct SearchArgs {
     /// The registry (host[:port]).
     #[arg(long, env = "SEAMLESS_PLUGIN_REGISTRY")]
     pub registry: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `seamless plugin sign`.

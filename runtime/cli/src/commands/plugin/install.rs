@@ -10,8 +10,10 @@ use seamless_bundle::lock::{LOCK_FILE, Lock, LockedPlugin};
 use seamless_bundle::store::PluginStore;
 use seamless_bundle::{Bundle, BundleManifest};
 
-use super::args::{InstallArgs, LockArgs, RefArgs, RefLockArgs};
+use super::args::{InstallArgs, ListArgs, LockArgs, RefArgs, RefLockArgs};
 use super::fetch::{Fetched, config_root, fetch};
+use super::views::{InspectView, PinnedView};
+use crate::output;
 
 /// What the user is asked to accept about a bundle.
 fn describe(m: &BundleManifest, digest: &str) -> String {
@@ -178,9 +180,19 @@ pub async fn update(args: InstallArgs, store: PluginStore) -> Result<ExitCode> {
 }
 
 /// `seamless plugin list`.
-pub fn list(args: &LockArgs, store: &PluginStore) -> Result<ExitCode> {
-    let lock_path = config_root(&args.config).join(LOCK_FILE);
+pub fn list(args: &ListArgs, store: &PluginStore) -> Result<ExitCode> {
+    let lock_path = config_root(&args.lock.config).join(LOCK_FILE);
     let lock = Lock::load(&lock_path)?;
+    if args.output.is_json() {
+        let stored = store.digests()?;
+        let views: Vec<PinnedView> = lock
+            .plugins
+            .iter()
+            .map(|p| PinnedView::new(p, stored.contains(&p.digest)))
+            .collect();
+        output::json(&views)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if lock.plugins.is_empty() {
         println!("No plugins are pinned in {}", lock_path.display());
         return Ok(ExitCode::SUCCESS);
@@ -208,6 +220,10 @@ pub fn list(args: &LockArgs, store: &PluginStore) -> Result<ExitCode> {
 /// `seamless plugin inspect`.
 pub async fn inspect(args: &RefArgs) -> Result<ExitCode> {
     let fetched = fetch(&args.reference, Path::new(".")).await?;
+    if args.output.is_json() {
+        output::json(&InspectView::from(&fetched))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let b = &fetched.bundle;
     print!("{}", describe(&b.manifest, &b.digest()));
     println!("  component: {} bytes", b.component.len());

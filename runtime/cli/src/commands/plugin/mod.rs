@@ -6,6 +6,7 @@ mod install;
 mod project;
 mod publish;
 mod scaffold;
+mod views;
 
 use anyhow::Result;
 use std::path::PathBuf;

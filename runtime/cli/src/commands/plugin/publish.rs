@@ -11,6 +11,8 @@ use seamless_bundle::store::PluginStore;
 
 use super::args::{KeygenArgs, PushArgs, SearchArgs, SignArgs};
 use super::project::Project;
+use super::views::FoundView;
+use crate::output;
 
 /// `seamless plugin push`.
 pub async fn push(args: &PushArgs) -> Result<ExitCode> {
@@ -66,7 +68,7 @@ fn matches(query: &str, repository: &str, description: &str, title: &str) -> boo
 pub async fn search(args: &SearchArgs) -> Result<ExitCode> {
     let probe = parse_reference(&format!("{}/catalog:latest", args.registry))?;
     let registry = Registry::for_registry(probe.registry());
-    let mut found = 0;
+    let mut found = Vec::new();
     for repo in registry.repositories(&probe).await? {
         let repo_ref = parse_reference(&format!("{}/{repo}:latest", args.registry))?;
         let tags = match registry.tags(&repo_ref).await {
@@ -89,21 +91,32 @@ pub async fn search(args: &SearchArgs) -> Result<ExitCode> {
             let description = get("org.opencontainers.image.description");
             let title = get("org.opencontainers.image.title");
             if matches(&args.query, &repo, &description, &title) {
-                found += 1;
-                println!(
-                    "{}/{repo}:{tag}\t{} {}\t{description}",
-                    args.registry,
-                    title,
-                    get("org.opencontainers.image.version")
-                );
+                found.push(FoundView {
+                    reference: format!("{}/{repo}:{tag}", args.registry),
+                    name: title,
+                    version: get("org.opencontainers.image.version"),
+                    description,
+                });
             }
         }
     }
-    if found == 0 {
+    if args.output.is_json() {
+        output::json(&found)?;
+    } else if found.is_empty() {
         println!("No plugin in {} matches '{}'", args.registry, args.query);
-        return Ok(ExitCode::from(1));
+    } else {
+        for f in &found {
+            println!(
+                "{}\t{} {}\t{}",
+                f.reference, f.name, f.version, f.description
+            );
+        }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if found.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn read_key(path: &Path) -> Result<SecretKey> {

@@ -14,6 +14,7 @@ use super::model::{Config, SecretSource, Service};
 use super::schema::{RawConfig, RawSecret, RawService};
 
 mod cycles;
+mod dockerfile;
 mod service_deploy;
 mod settings;
 mod stage_options;
@@ -25,10 +26,12 @@ use service_deploy::deploy_settings;
 use stage_options::check_until;
 use stages::validate_stages;
 
-const DEFAULT_PATH: &str = ".";
+/// The directory of a service that does not name one.
+pub(super) const DEFAULT_PATH: &str = ".";
 /// The stage pull-request runs stop after when the file does not say otherwise.
 const DEFAULT_PULL_REQUEST_UNTIL: &str = "integration-test";
-const DEFAULT_DOCKERFILE: &str = "Dockerfile";
+/// The Dockerfile of a service that does not name one.
+pub(super) const DEFAULT_DOCKERFILE: &str = "Dockerfile";
 const DEFAULT_IMAGE: &str = "seamless/busybox";
 const NAME_RULE: &str =
     "use 1 to 63 characters from a-z, 0-9 and '-', not starting or ending with '-'";
@@ -82,6 +85,7 @@ pub(crate) fn validate(
     } else {
         validate_stages(&raw.stage, source, root, &secrets, &mut errors)
     };
+    dockerfile::check_dockerfiles(&raw.service, &services, &stages, source, root, &mut errors);
     let stage_names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
     let mut triggers = triggers;
     if triggers.pull_request_until.is_none() && stage_names.contains(&DEFAULT_PULL_REQUEST_UNTIL) {
@@ -247,24 +251,6 @@ fn validate_services(
                      paths are relative to the directory of the config file"
                 ),
             ));
-        } else if !dir.join(&dockerfile).is_file() {
-            let shown = if path == DEFAULT_PATH {
-                dockerfile.clone()
-            } else {
-                format!("{}/{dockerfile}", path.trim_end_matches('/'))
-            };
-            let message = if service.dockerfile.is_some() {
-                format!(
-                    "dockerfile \"{shown}\" of service '{name}' does not exist; \
-                     create it or fix `dockerfile` (relative to the service path)"
-                )
-            } else {
-                format!(
-                    "service '{name}' has no Dockerfile at \"{shown}\"; create it or set \
-                     `dockerfile = \"...\"` (relative to the service path)"
-                )
-            };
-            errors.push(source.error(span_or(&service.dockerfile, &service.name), message));
         }
 
         if image.trim().is_empty() || image.contains(char::is_whitespace) {
@@ -318,7 +304,7 @@ fn string_or(value: &Option<Spanned<String>>, default: &str) -> String {
         .map_or_else(|| default.to_string(), |v| v.get_ref().clone())
 }
 
-fn span_or<T>(value: &Option<Spanned<T>>, fallback: &Spanned<String>) -> Range<usize> {
+pub(super) fn span_or<T>(value: &Option<Spanned<T>>, fallback: &Spanned<String>) -> Range<usize> {
     value
         .as_ref()
         .map_or_else(|| fallback.span(), Spanned::span)

@@ -237,3 +237,40 @@ fn plugin_trust_needs_well_formed_keys_and_at_least_one_to_require_signatures() 
         "{err}"
     );
 }
+
+#[test]
+fn a_pipeline_that_builds_nothing_needs_no_dockerfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "\
+[service.commands]
+check = \"true\"
+
+[[stage]]
+name = \"check\"
+uses = \"builtin:command\"
+[stage.grants]
+containers = true
+[stage.with]
+command = \"check\"
+";
+    let config = parse_in(dir.path(), body).unwrap();
+    assert_eq!(config.services[0].dockerfile, "Dockerfile");
+}
+
+#[test]
+fn missing_dockerfile_names_the_stage_that_builds_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "\
+[[stage]]
+name = \"image\"
+uses = \"builtin:build\"
+[stage.grants]
+images = true
+";
+    let errors = parse_in(dir.path(), body).unwrap_err();
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    assert!(
+        errors.0[0].message.contains("stage 'image' builds it"),
+        "{errors}"
+    );
+}
