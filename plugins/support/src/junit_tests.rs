@@ -60,7 +60,8 @@ fn a_directory_sums_every_xml_file_and_ignores_others() {
     fs::write(
         dir.join("b.xml"),
         r#"<testsuite tests="1"><testcase name="x"/></testsuite>"#,
-    ).expect("writing a fixture");
+    )
+    .expect("writing a fixture");
     fs::write(dir.join("notes.txt"), "not xml").expect("writing a fixture");
     let report = read(&dir).expect("the reports read");
     assert_eq!(report.counts, TestCounts::new(3, 2, 1));
