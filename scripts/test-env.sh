@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs, idempotently (run as root):
-# Debian docker.io with dockerd in the background, busybox-static, debootstrap, the
-# wasm32-wasip2 Rust target, componentize-py, Chromium and chromedriver (dashboard
-# tests), schemathesis (API fuzzing), the locally built base images
+# Debian docker.io with dockerd in the background, busybox-static, debootstrap, jq, the
+# wasm32-wasip2 Rust target, cargo-nextest, componentize-py, Chromium and chromedriver
+# (dashboard tests), schemathesis (API fuzzing), the locally built base images
 # (seamless/busybox, seamless/debian), and a local OCI registry (Debian's
 # docker-registry) on 127.0.0.1:5001 with a temporary storage directory.
 #
@@ -30,6 +30,8 @@ need_apt=()
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# scripts/test reads the workspaces' members from `cargo metadata` with jq.
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 # The dashboard's browser tests drive headless Chromium through chromedriver.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
@@ -43,6 +45,13 @@ fi
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
   echo "test-env: adding the wasm32-wasip2 target"
   rustup target add wasm32-wasip2
+fi
+
+# scripts/test runs the root workspace with cargo-nextest (its test groups keep the
+# tests that share fixed ports apart); there is no fallback to `cargo test`.
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "test-env: installing cargo-nextest"
+  cargo install --locked cargo-nextest
 fi
 
 if ! command -v componentize-py >/dev/null 2>&1; then

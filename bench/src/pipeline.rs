@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 5;
 
+/// The `seamless` binary next to this one; refused if any source it is built from is
+/// newer, so a benchmark never measures old code.
 pub(crate) fn seamless_bin() -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("no exe dir")?;
@@ -17,7 +19,43 @@ pub(crate) fn seamless_bin() -> Result<PathBuf> {
         "{} not found; run `cargo build -p seamless-cli` first",
         bin.display()
     );
+    let built = std::fs::metadata(&bin)?.modified()?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("no workspace root")?;
+    let mut newer = None;
+    for part in ["Cargo.lock", "runtime", "hosts", "plugins", "sdk", "wit"] {
+        newest_source(&root.join(part), built, &mut newer)?;
+    }
+    if let Some(source) = newer {
+        anyhow::bail!(
+            "{} is older than {}; rebuild it (`cargo build -p seamless-cli` with this \
+             profile) so the benchmark measures the current sources",
+            bin.display(),
+            source.display()
+        );
+    }
     Ok(bin)
+}
+
+/// Sets `newer` to a file under `path` modified after `built` (skipping `target`).
+fn newest_source(
+    path: &Path,
+    built: std::time::SystemTime,
+    newer: &mut Option<PathBuf>,
+) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            if entry.file_name() != "target" && newer.is_none() {
+                newest_source(&entry.path(), built, newer)?;
+            }
+        }
+    } else if meta.modified()? > built {
+        *newer = Some(path.to_owned());
+    }
+    Ok(())
 }
 
 pub(crate) fn timed(cmd: &mut Command) -> Result<Duration> {

@@ -4,7 +4,7 @@
 //! Each test deploys its own busybox-httpd service to its own environment and public
 //! port from a scratch git repository; a guard removes what it deployed and built.
 
-use crate::support::{Run, Scratch, docker, seamless_bin};
+use crate::support::{Run, Scratch, docker, docker_cleanup, seamless_bin};
 use seamless_core::deploy::Revision;
 use seamless_core::state::RunStatus;
 use seamless_store::{RunFilter, Store};
@@ -191,6 +191,8 @@ impl Deploy {
     }
 
     /// The images of the containers deployed for this service (revisions and proxy).
+    /// Its positive control (the query finds a live deploy) is in
+    /// `unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request`.
     fn deployed_images(&self) -> Vec<String> {
         let label = format!("label=dev.seamless.deploy.service={}", self.service);
         let images = docker(&["ps", "-a", "--filter", &label, "--format", "{{.Image}}"]);
@@ -202,17 +204,19 @@ impl Drop for Deploy {
     fn drop(&mut self) {
         let (svc, env) = (&self.service, &self.env);
         let sh = |cmd: String| docker(&cmd.split_whitespace().collect::<Vec<_>>());
+        // Removals may name objects that do not exist: cleanup, failures ignored.
+        let rm = |cmd: String| docker_cleanup(&cmd.split_whitespace().collect::<Vec<_>>());
         let containers = sh(format!(
             "ps -aq --filter label=dev.seamless.deploy.service={svc}"
         )) + &sh(format!("ps -aq --filter label=dev.seamless.service={svc}"));
-        sh(format!("rm -f -v seamless-{svc}-{env}-proxy {containers}"));
-        sh(format!(
+        rm(format!("rm -f -v seamless-{svc}-{env}-proxy {containers}"));
+        rm(format!(
             "network rm seamless-deploy-{svc}-{env} seamless-env-{env}"
         ));
         let tag = "{{.Repository}}:{{.Tag}}";
         let images = sh(format!("images --filter reference={svc}:* --format {tag}"));
         if !images.trim().is_empty() {
-            sh(format!("rmi -f {images}"));
+            rm(format!("rmi -f {images}"));
         }
     }
 }

@@ -11,6 +11,10 @@ use fixture::*;
 use seamless_core::state::{RunStatus, StageStatus};
 use std::time::{Duration, Instant};
 
+/// A unit test that waits at the [`crate::support::GATE`], so the test sees the run's
+/// containers while it is live, then passes.
+const GATED_OK: &str = "while [ ! -e /tmp/seamless-gate ]; do sleep 0.1; done; echo ok";
+
 #[test]
 fn run_killed_during_a_container_stage_resumes_and_reruns_only_that_stage() {
     let f = Fixture::new(&Spec {
@@ -28,6 +32,7 @@ fn run_killed_during_a_container_stage_resumes_and_reruns_only_that_stage() {
         },
         || run.output() + &f.describe(&id),
     );
+    f.see_run_containers_live(&id);
     let before = f.stage_containers(&id, "unit-test", true);
     run.kill9();
     assert_eq!(f.run(&id).status, RunStatus::InProgress);
@@ -74,11 +79,12 @@ fn run_killed_during_a_container_stage_resumes_and_reruns_only_that_stage() {
 #[test]
 fn run_killed_during_a_deploy_resumes_without_deploying_twice() {
     let f = Fixture::new(&Spec {
-        unit_test: "echo ok",
+        unit_test: GATED_OK,
         slow_start: true,
     });
     let mut run = f.start_run(&["--approve"]);
     let id = f.run_id(&run);
+    f.open_gate(&id);
     wait_for(
         "the deploy to start a candidate",
         || {
@@ -142,11 +148,12 @@ fn run_killed_during_a_deploy_resumes_without_deploying_twice() {
 #[test]
 fn run_killed_while_awaiting_approval_keeps_waiting_after_resume() {
     let f = Fixture::new(&Spec {
-        unit_test: "echo ok",
+        unit_test: GATED_OK,
         slow_start: false,
     });
     let mut run = f.start_run(&[]);
     let id = f.run_id(&run);
+    f.open_gate(&id);
     wait_for(
         "the run to wait for approval",
         || (f.run(&id).status == RunStatus::AwaitingApproval).then_some(()),
@@ -231,6 +238,7 @@ fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
         || (!f.stage_containers(&id, "unit-test", false).is_empty()).then_some(()),
         || run.output() + &f.describe(&id),
     );
+    f.see_run_containers_live(&id);
     let started = Instant::now();
     let cancel = f.seamless(&["cancel", &id]);
     assert_eq!(cancel.code, 0, "{}", cancel.all());
@@ -278,6 +286,7 @@ fn cancel_of_an_orphaned_run_cancels_it_and_removes_its_containers() {
         || (!f.stage_containers(&id, "unit-test", false).is_empty()).then_some(()),
         || run.output() + &f.describe(&id),
     );
+    f.see_run_containers_live(&id);
     run.kill9();
     assert!(
         !f.stage_containers(&id, "unit-test", false).is_empty(),

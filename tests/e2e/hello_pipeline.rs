@@ -1,6 +1,6 @@
 //! The example pipeline on Docker and on the local host.
 
-use crate::support::{Scratch, containers_of_run, docker};
+use crate::support::{GATE, Scratch, containers_of_run, docker, docker_cleanup, release_gated_run};
 use seamless_store::StageRecord;
 
 fn statuses(s: &Scratch, run_id: &str) -> Vec<(String, String)> {
@@ -19,7 +19,14 @@ fn expected(list: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn good_pipeline_succeeds_on_docker_and_tags_the_image_with_the_commit() {
     let s = Scratch::example("hello");
-    let run = s.run(&["--host", "docker"]);
+    // The unit test waits at a gate, so the test sees the run's containers while the
+    // run is live: the control for "no container remains" at the end.
+    let test_sh = std::fs::read_to_string(s.path().join("test.sh")).unwrap();
+    s.write(
+        "test.sh",
+        &test_sh.replacen("#!/bin/sh\n", &format!("#!/bin/sh\n{GATE}\n"), 1),
+    );
+    let run = release_gated_run(s.data.path(), s.spawn_run(&["--host", "docker"]));
     assert_eq!(run.code, 0, "{}", run.all());
     let id = run.run_id();
     // The embedded default pipeline; hello has no deploy targets, so the deploys and
@@ -53,7 +60,7 @@ fn good_pipeline_succeeds_on_docker_and_tags_the_image_with_the_commit() {
     let logs = s.stored_logs(&id);
     assert!(logs.contains("test: 1 passed"), "{logs}");
     assert!(containers_of_run(&id).is_empty());
-    docker(&["image", "rm", "-f", &tag]);
+    docker_cleanup(&["image", "rm", "-f", &tag]);
 }
 
 #[test]
@@ -61,9 +68,9 @@ fn failing_unit_test_fails_the_run_skips_dependents_and_leaves_no_container() {
     let s = Scratch::example("hello");
     s.write(
         "test.sh",
-        "#!/bin/sh\necho 'FAIL: greeting is wrong'\nexit 1\n",
+        &format!("#!/bin/sh\n{GATE}\necho 'FAIL: greeting is wrong'\nexit 1\n"),
     );
-    let run = s.run(&["--host", "docker"]);
+    let run = release_gated_run(s.data.path(), s.spawn_run(&["--host", "docker"]));
     assert_eq!(run.code, 1, "{}", run.all());
     let id = run.run_id();
     assert_eq!(

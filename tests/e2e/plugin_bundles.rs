@@ -337,13 +337,19 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
         ),
         "keygen",
     );
-    // keygen never overwrites a key.
+    // keygen never overwrites a key: it fails and the key file is unchanged.
+    let trusted_key = std::fs::read(&trusted).unwrap();
     let again = seamless_in(
         &s,
         work.path(),
         &["plugin", "keygen", "-o", trusted.to_str().unwrap()],
     );
     assert_ne!(again.code, 0, "{}", again.all());
+    assert_eq!(
+        std::fs::read(&trusted).unwrap(),
+        trusted_key,
+        "a refused keygen changed the key file"
+    );
     let public = keygen
         .stdout
         .lines()
@@ -544,12 +550,17 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_environment_or_the_dock
         "{}",
         refused.all()
     );
-    // Wrong password: refused too.
+    // Wrong password: refused too, by the registry's authentication.
     let wrong = push(&[
         ("SEAMLESS_REGISTRY_USERNAME", &user),
         ("SEAMLESS_REGISTRY_PASSWORD", "not-the-password"),
     ]);
     assert_ne!(wrong.code, 0, "{}", wrong.all());
+    assert!(
+        wrong.stderr.to_lowercase().contains("unauthorized") || wrong.stderr.contains("401"),
+        "{}",
+        wrong.all()
+    );
     // Basic credentials from the environment.
     ok(
         push(&[

@@ -217,22 +217,30 @@ impl Repo {
         self.serve_with(name, &[], &[])
     }
 
-    /// [`Repo::serve`] with more arguments and environment variables.
+    /// [`Repo::serve`] with more arguments and environment variables. The server
+    /// binds port 0 and the test reads the bound address from its log, so no other
+    /// test can take the port in between.
     fn serve_with(&self, name: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
         let mut args = vec![
             "serve",
             self.checkout.path().to_str().unwrap(),
             "--listen",
-            &listen,
+            "127.0.0.1:0",
             "--webhook-secret-env",
             SECRET_VAR,
             "--host",
             "local",
         ];
         args.extend_from_slice(extra);
-        let bg = self.spawn_with(name, &args, env);
+        let mut bg = self.spawn_with(name, &args, env);
+        let port = wait_for(
+            "the server to log its address",
+            || {
+                assert!(bg.running(), "the server exited:\n{}", bg.output());
+                listening_port(&std::fs::read_to_string(&bg.err).unwrap_or_default())
+            },
+            String::new,
+        );
         let mut server = Server { bg, port };
         wait_for(
             "the server to answer",
@@ -244,6 +252,16 @@ impl Repo {
         );
         server
     }
+}
+
+/// The port in the server's `listening on http://127.0.0.1:PORT` log line.
+pub(crate) fn listening_port(log: &str) -> Option<u16> {
+    let rest = log.split("listening on http://").nth(1)?;
+    let addr: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+        .collect();
+    addr.rsplit_once(':')?.1.parse().ok()
 }
 
 /// `seamless.toml`: `triggers`, then `services`, then the stages prepare and `show`
@@ -380,6 +398,9 @@ fn sign(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
+/// A port that was free a moment ago, for a server that cannot bind port 0 and report
+/// it (the dashboard's `--public-url` names its port up front; chromedriver): another
+/// process may take it in between.
 pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

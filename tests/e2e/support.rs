@@ -16,22 +16,43 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-/// The `seamless` binary of this build (built once if the test run did not).
+/// The `seamless` binary, built from the current sources: once per test process this
+/// runs `cargo build --workspace --bins` into the test binary's own target directory
+/// and profile (a no-op when it is fresh), so no test drives a stale binary. The whole
+/// workspace, as scripts/test builds it: `-p seamless-cli` alone unifies features
+/// differently, and every switch between the two would rebuild dependencies.
 pub fn seamless_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        // The test binary is <target-dir>/<profile-dir>/deps/<name>.
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap();
-        let bin = profile_dir.join("seamless");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "-p", "seamless-cli"])
-                .current_dir(repo_root())
-                .status()
-                .unwrap();
-            assert!(status.success(), "building seamless failed");
-        }
-        bin
+        let target_dir = profile_dir.parent().unwrap();
+        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+            "debug" => "dev",
+            other => other,
+        };
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--bins",
+                "--profile",
+                profile,
+            ])
+            .env("CARGO_TARGET_DIR", target_dir)
+            .current_dir(repo_root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`cargo build --workspace --bins --profile {profile}` (target dir {}) failed; \
+             the end-to-end tests need a binary built from the current sources:\n{}",
+            target_dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        profile_dir.join("seamless")
     })
     .clone()
 }
@@ -96,6 +117,20 @@ impl Scratch {
         }
         let output = cmd.output().unwrap();
         Run::from(output)
+    }
+
+    /// `seamless run <repo> <extra...>` in the background, output piped.
+    pub fn spawn_run(&self, extra: &[&str]) -> std::process::Child {
+        Command::new(seamless_bin())
+            .arg("run")
+            .arg(self.path())
+            .args(extra)
+            .arg("--data-dir")
+            .arg(self.data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     /// `seamless run <repo> <extra...>`.
@@ -186,10 +221,23 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Runs the docker CLI and returns its stdout.
+/// Runs the docker CLI and returns its stdout; panics, with its stderr, if the CLI
+/// fails, so a broken CLI or daemon never reads as "nothing there".
 pub fn docker(args: &[&str]) -> String {
     let out = Command::new("docker").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "`docker {}` failed ({}):\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs the docker CLI for cleanup, where "no such object" is fine: ignores failure.
+pub fn docker_cleanup(args: &[&str]) {
+    let _ = Command::new("docker").args(args).output();
 }
 
 /// Containers (running or not) labelled with this run.
@@ -269,4 +317,53 @@ pub fn wait_for<T>(
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// A stage command that blocks until [`release_gated_run`] opens its gate, so the
+/// test can look at the run's containers while the run is live.
+pub const GATE: &str = "while [ ! -e /tmp/seamless-gate ]; do sleep 0.1; done";
+
+/// Waits for the run of the background `seamless run` `child` (the only run in
+/// `data`) to start, checks that [`containers_of_run`] sees its containers while it
+/// is live (the positive control for a later "no container remains"), opens the
+/// [`GATE`] in every running container of the run, and returns the finished run.
+pub fn release_gated_run(data: &Path, mut child: std::process::Child) -> Run {
+    let id = wait_for(
+        "the run to be stored",
+        || {
+            let store = Store::open(data).ok()?;
+            let runs = store.list_runs(&Default::default()).ok()?;
+            runs.into_iter().next().map(|r| r.id)
+        },
+        String::new,
+    );
+    let mut seen = false;
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        seen |= !containers_of_run(&id).is_empty();
+        let running = docker(&[
+            "ps",
+            "-q",
+            "--filter",
+            &format!("label=dev.seamless.run={id}"),
+        ]);
+        for c in running.lines() {
+            // The container may end between `ps` and `exec`: cleanup semantics.
+            docker_cleanup(&["exec", c, "touch", "/tmp/seamless-gate"]);
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "run {id} still live after {}s",
+            DEADLINE.as_secs()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert!(
+        seen,
+        "containers_of_run({id}) never saw a container while the run was live, so \
+         it cannot show that none remains\n{}",
+        run.all()
+    );
+    run
 }

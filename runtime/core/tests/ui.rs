@@ -23,6 +23,11 @@ fn toml_files(dir: &str) -> Vec<PathBuf> {
 #[test]
 fn invalid_configs_report_the_expected_errors() {
     let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
+    // CI checks the fixtures; it never rewrites them.
+    assert!(
+        !(bless && std::env::var_os("CI").is_some()),
+        "BLESS=1 rewrites the expected errors; refused because CI is set"
+    );
     let files = toml_files("tests/ui/invalid");
     assert!(!files.is_empty(), "no invalid fixtures found");
     let mut failures = Vec::new();

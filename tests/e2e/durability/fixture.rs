@@ -33,6 +33,8 @@ pub(super) struct Fixture {
     pub(super) port: u16,
     pub(super) version: String,
     pub(super) logs: tempfile::TempDir,
+    /// Runs whose containers [`containers_of_run`] has seen while they were live.
+    seen_live: std::sync::Mutex<Vec<String>>,
 }
 
 impl Fixture {
@@ -51,6 +53,7 @@ impl Fixture {
             port,
             version,
             logs: tempfile::tempdir().unwrap(),
+            seen_live: std::sync::Mutex::new(Vec::new()),
         };
         let serve = "httpd -f -p 8000 -h /www";
         let cmd = if spec.slow_start {
@@ -303,8 +306,40 @@ health-timeout-secs = "60"
         assert_eq!(body.trim(), self.version);
     }
 
-    /// Asserts that no container and no network is labelled with the run.
+    /// Waits until [`containers_of_run`] sees a container of the live run `id`: the
+    /// positive control that [`Self::assert_nothing_of_run_left`] requires.
+    pub(super) fn see_run_containers_live(&self, id: &str) {
+        wait_for(
+            "containers_of_run to see the live run's containers",
+            || (!containers_of_run(id).is_empty()).then_some(()),
+            || self.describe(id),
+        );
+        self.seen_live.lock().unwrap().push(id.to_owned());
+    }
+
+    /// Opens the [`crate::support::GATE`] the run's `unit-test` waits at, once its
+    /// container runs, after seeing the live run's containers
+    /// ([`Self::see_run_containers_live`]).
+    pub(super) fn open_gate(&self, id: &str) {
+        self.see_run_containers_live(id);
+        let waiting = wait_for(
+            "unit-test's container to wait at the gate",
+            || Some(self.stage_containers(id, "unit-test", false)).filter(|c| !c.is_empty()),
+            || self.describe(id),
+        );
+        for c in waiting {
+            docker(&["exec", &c, "touch", "/tmp/seamless-gate"]);
+        }
+    }
+
+    /// Asserts that no container and no network is labelled with the run, after
+    /// the same query has been seen to find the run's containers while it was live.
     pub(super) fn assert_nothing_of_run_left(&self, id: &str) {
+        assert!(
+            self.seen_live.lock().unwrap().iter().any(|s| s == id),
+            "no positive control: containers_of_run({id}) was never seen to find the \
+             live run's containers (call see_run_containers_live while it runs)"
+        );
         let containers = containers_of_run(id);
         assert!(
             containers.is_empty(),

@@ -2,7 +2,7 @@
 //! registry, cleanup of everything its runs deploy, what the store says about a run,
 //! and a webhook receiver for the notify stage.
 
-use crate::support::{Run, Scratch, docker};
+use crate::support::{Run, Scratch, docker, docker_cleanup};
 use seamless_store::{RunFilter, StageRecord, Store};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -177,7 +177,7 @@ impl Drop for ShopCleanup {
         if !images.is_empty() {
             let mut args = vec!["image", "rm", "-f"];
             args.extend(images.iter().map(String::as_str));
-            docker(&args);
+            docker_cleanup(&args);
         }
     }
 }
@@ -198,7 +198,8 @@ pub(super) fn remove_shop_deploys() {
     }
     let mut args = vec!["rm", "-f"];
     args.extend(containers.iter().map(String::as_str));
-    docker(&args);
+    // Some of the named proxies may not exist.
+    docker_cleanup(&args);
     let mut networks: Vec<String> = Vec::new();
     for svc in SERVICES {
         for env in ENVIRONMENTS {
