@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use seamless_core::capability::Capability;
 use serde::{Deserialize, Serialize};
 
 use crate::BundleError;
@@ -91,23 +92,38 @@ fn wit_line(wit: &str) -> Option<(u64, u64)> {
 }
 
 impl Capabilities {
-    /// Each capability, as the grant would be written, in a stable order.
-    pub fn list(&self) -> Vec<String> {
+    /// Each capability requested, as the core rule knows it, in a stable order: the
+    /// booleans, then environments, hosts and secrets. A stage may run the bundle when
+    /// each is [granted](Capability::is_granted); a component may declare what one of
+    /// them [covers](Capability::covers).
+    pub fn requested(&self) -> Vec<Capability> {
         let mut out = Vec::new();
-        for (on, name) in [
-            (self.containers, "containers"),
-            (self.images, "images"),
-            (self.networks, "networks"),
-            (self.workspace_write, "workspace-write"),
+        for (on, cap) in [
+            (self.containers, Capability::Containers),
+            (self.images, Capability::Images),
+            (self.networks, Capability::Networks),
+            (self.workspace_write, Capability::WorkspaceWrite),
         ] {
             if on {
-                out.push(name.to_string());
+                out.push(cap);
             }
         }
-        out.extend(self.deploy.iter().map(|e| format!("deploy {e}")));
-        out.extend(self.http.iter().map(|h| format!("http {h}")));
-        out.extend(self.secrets.iter().map(|s| format!("secret {s}")));
+        out.extend(self.deploy.iter().cloned().map(Capability::Deploy));
+        out.extend(self.http.iter().cloned().map(Capability::Http));
+        out.extend(self.secrets.iter().cloned().map(Capability::Secret));
         out
+    }
+
+    /// Whether the bundle requests a capability that covers `cap`, which its component
+    /// declares: a component may not ask for more than its bundle shows at install.
+    pub fn covers(&self, cap: &Capability) -> bool {
+        self.requested().iter().any(|r| r.covers(cap))
+    }
+
+    /// Each capability, as [`Capability::listed`] writes it, in the order of
+    /// [`Capabilities::requested`].
+    pub fn list(&self) -> Vec<String> {
+        self.requested().iter().map(Capability::listed).collect()
     }
 
     /// What `newer` asks for that `self` did not, and what it no longer asks for.

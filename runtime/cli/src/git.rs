@@ -1,7 +1,8 @@
 //! The commit a run builds.
 
 use std::path::Path;
-use std::process::Command;
+
+use seamless_git::Git;
 
 /// The checked-out commit of the repository at `dir` (40 hex digits), with
 /// `-dirty-<digest>` when the work tree has uncommitted changes (a run copies the work
@@ -20,23 +21,26 @@ pub fn commit_sha(dir: &Path) -> String {
 /// A digest of the uncommitted changes of the work tree at `dir`, if it has any.
 fn dirty_digest(dir: &Path) -> Option<u32> {
     use std::hash::{Hash, Hasher};
-    let status = git(
-        Some(dir),
-        &["status", "--porcelain", "--untracked-files=all", "."],
-    )
-    .ok()?;
+    let status = Git::in_dir(dir, "status")
+        .args(["--porcelain", "--untracked-files=all"])
+        .paths(["."])
+        .run_trimmed()
+        .ok()?;
     if status.is_empty() {
         return None;
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    git(Some(dir), &["diff", "HEAD", "--", "."])
+    Git::in_dir(dir, "diff")
+        .args(["HEAD"])
+        .paths(["."])
+        .run_trimmed()
         .ok()?
         .hash(&mut h);
-    let untracked = git(
-        Some(dir),
-        &["ls-files", "--others", "--exclude-standard", "."],
-    )
-    .ok()?;
+    let untracked = Git::in_dir(dir, "ls-files")
+        .args(["--others", "--exclude-standard"])
+        .paths(["."])
+        .run_trimmed()
+        .ok()?;
     for file in untracked.lines() {
         file.hash(&mut h);
         if let Ok(bytes) = std::fs::read(dir.join(file)) {
@@ -48,50 +52,28 @@ fn dirty_digest(dir: &Path) -> Option<u32> {
 
 /// The checked-out commit of the repository at `dir`, if it is one.
 fn clean_commit(dir: &Path) -> Option<String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["rev-parse", "HEAD"])
-        .output();
-    if let Ok(out) = out
-        && out.status.success()
-    {
-        let sha = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Some(sha);
-        }
-    }
-    None
-}
-
-/// Runs git with `args` (in `dir` if given) and returns its trimmed output.
-fn git(dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
-    let mut command = Command::new("git");
-    if let Some(dir) = dir {
-        command.arg("-C").arg(dir);
-    }
-    let out = command
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
-    }
+    let sha = Git::in_dir(dir, "rev-parse")
+        .args(["HEAD"])
+        .run_trimmed()
+        .ok()?;
+    (sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
 }
 
 /// The checked-out branch of the repository at `dir`, if it is on one.
 pub fn branch(dir: &Path) -> Option<String> {
-    git(Some(dir), &["symbolic-ref", "--quiet", "--short", "HEAD"])
+    Git::in_dir(dir, "symbolic-ref")
+        .args(["--quiet", "--short", "HEAD"])
+        .run_trimmed()
         .ok()
         .filter(|b| !b.is_empty())
 }
 
 /// The commit the remote repository's HEAD points at.
 pub fn remote_head(url: &str) -> Result<String, String> {
-    let out = git(None, &["ls-remote", url, "HEAD"])?;
+    let out = Git::new("ls-remote")
+        .value(url)
+        .and_then(|git| git.args(["HEAD"]).run_trimmed())
+        .map_err(|e| e.to_string())?;
     out.split_whitespace()
         .next()
         .map(str::to_owned)
@@ -101,21 +83,20 @@ pub fn remote_head(url: &str) -> Result<String, String> {
 /// Files (relative to the repository root, `/`-separated) that differ between
 /// commits `base` and `head` of the repository at `dir`, as paths relative to `dir`.
 pub fn changed_files(dir: &Path, base: &str, head: &str) -> Result<Vec<String>, String> {
-    let prefix = git(Some(dir), &["rev-parse", "--show-prefix"])?;
+    let prefix = Git::in_dir(dir, "rev-parse")
+        .args(["--show-prefix"])
+        .run_trimmed()
+        .map_err(|e| e.to_string())?;
     let head = if head.starts_with("local-") {
         "HEAD"
     } else {
         head
     };
-    let out = git(
-        Some(dir),
-        &[
-            "diff",
-            "--name-only",
-            "--no-renames",
-            &format!("{base}..{head}"),
-        ],
-    )?;
+    let out = Git::in_dir(dir, "diff")
+        .args(["--name-only", "--no-renames"])
+        .value(format!("{base}..{head}"))
+        .and_then(|git| git.paths(std::iter::empty::<&str>()).run_trimmed())
+        .map_err(|e| e.to_string())?;
     Ok(out
         .lines()
         .filter_map(|path| path.strip_prefix(prefix.as_str()))

@@ -1,6 +1,8 @@
 //! Seamless core: the pure pipeline model.
 //!
 //! The flow through this crate reads top to bottom:
+//! - [`capability`] is the one rule for what a plugin may do: whether a declaration or
+//!   a stage's grants cover a capability, and the `seamless.toml` line that grants it;
 //! - [`config`] loads `seamless.toml`, validates it and reports every error with
 //!   `file:line:col`;
 //! - [`plan`] turns a validated [`config::Config`] into a [`plan::RunPlan`], a DAG of
@@ -11,6 +13,7 @@
 //! There is no I/O here except reading the config file and checking that the files it
 //! names exist: no tokio, no wasmtime.
 
+pub mod capability;
 pub mod config;
 pub mod deploy;
 pub mod plan;

@@ -1,8 +1,10 @@
 //! Puts a run's source into its workspace: a copy of a directory, or a git clone at
 //! the run's commit. Used by `source.checkout`.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use seamless_git::Git;
 
 use crate::invocation::SourceSpec;
 
@@ -59,48 +61,22 @@ fn empty_dir(dir: &Path) -> Result<(), CheckoutError> {
     Ok(())
 }
 
-fn git(args: &[&str], dir: Option<&Path>) -> Result<String, CheckoutError> {
-    let mut command = Command::new("git");
-    if let Some(dir) = dir {
-        command.arg("-C").arg(dir);
-    }
-    let output = command
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|e| {
-            CheckoutError(format!(
-                "cannot run git ({e}); install git on the machine that runs Seamless"
-            ))
-        })?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        Err(CheckoutError(format!(
-            "git {} failed: {}",
-            args.first().copied().unwrap_or_default(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )))
-    }
+/// Runs `git` and turns its failure into a checkout error.
+fn run(git: &Git) -> Result<String, CheckoutError> {
+    git.run().map_err(|e| CheckoutError(e.to_string()))
 }
 
 /// The files to copy from `dir`: what git tracks or would track there, or every file
 /// outside `.git` when `dir` is not in a git work tree.
 fn files_of(dir: &Path) -> Result<Vec<PathBuf>, CheckoutError> {
-    let in_git = git(&["rev-parse", "--is-inside-work-tree"], Some(dir))
-        .map(|out| out.trim() == "true")
-        .unwrap_or(false);
+    let in_git = Git::in_dir(dir, "rev-parse")
+        .args(["--is-inside-work-tree"])
+        .run()
+        .is_ok_and(|out| out.trim() == "true");
     if in_git {
-        let listed = git(
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            Some(dir),
-        )?;
+        let listed = run(&Git::in_dir(dir, "ls-files")
+            .args(["-z", "--cached", "--others", "--exclude-standard"])
+            .paths(std::iter::empty::<&str>()))?;
         return Ok(listed
             .split('\0')
             .filter(|p| !p.is_empty())
@@ -162,23 +138,24 @@ fn copy_directory(dir: &Path, workspace: &Path) -> Result<u32, CheckoutError> {
 }
 
 fn clone(url: &str, commit: &str, workspace: &Path) -> Result<Checkout, CheckoutError> {
-    let target = workspace.to_string_lossy();
-    git(&["clone", "--quiet", "--no-checkout", url, &target], None)?;
+    run(&Git::new("clone")
+        .args(["--quiet", "--no-checkout"])
+        .paths([OsStr::new(url), workspace.as_os_str()]))?;
     let wanted = if commit.is_empty() { "HEAD" } else { commit };
-    git(
-        &["checkout", "--quiet", "--detach", wanted],
-        Some(workspace),
-    )
-    .map_err(|e| {
-        CheckoutError(format!(
-            "commit '{wanted}' cannot be checked out of {url}: {e}; push it, or run with the \
+    Git::in_dir(workspace, "checkout")
+        .args(["--quiet", "--detach"])
+        .value(wanted)
+        .and_then(|git| git.run())
+        .map_err(|e| {
+            CheckoutError(format!(
+                "commit '{wanted}' cannot be checked out of {url}: {e}; push it, or run with the \
              commit of a branch the repository has"
-        ))
-    })?;
-    let commit_sha = git(&["rev-parse", "HEAD"], Some(workspace))?
+            ))
+        })?;
+    let commit_sha = run(&Git::in_dir(workspace, "rev-parse").args(["HEAD"]))?
         .trim()
         .to_string();
-    let listed = git(&["ls-files", "-z"], Some(workspace))?;
+    let listed = run(&Git::in_dir(workspace, "ls-files").args(["-z"]))?;
     let files = listed.split('\0').filter(|p| !p.is_empty()).count();
     Ok(Checkout {
         commit_sha,
@@ -197,7 +174,7 @@ mod tests {
     }
 
     fn run_git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
+        let ok = std::process::Command::new("git")
             .arg("-C")
             .arg(dir)
             .args([
@@ -268,7 +245,7 @@ mod tests {
         write(&repo.path().join("v.txt"), "one");
         run_git(repo.path(), &["add", "."]);
         run_git(repo.path(), &["commit", "-qm", "one"]);
-        let first = git(&["rev-parse", "HEAD"], Some(repo.path())).unwrap();
+        let first = run(&Git::in_dir(repo.path(), "rev-parse").args(["HEAD"])).unwrap();
         write(&repo.path().join("v.txt"), "two");
         run_git(repo.path(), &["commit", "-qam", "two"]);
 

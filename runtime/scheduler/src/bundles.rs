@@ -1,16 +1,14 @@
 //! Plugin bundles in a run: each `uses` that names a bundle is resolved through
 //! `seamless.lock` (only the pinned digest runs), and each stage that uses one must grant
-//! every capability the bundle's manifest requests, and allow the limits it needs.
+//! every capability the bundle's manifest requests (by the one rule of
+//! `seamless_core::capability`), and allow the limits it needs.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use seamless_bundle::Capabilities;
 use seamless_bundle::resolve::{Resolved, Resolver, Trust};
 use seamless_bundle::signature::PublicKey;
 use seamless_bundle::store::PluginStore;
 use seamless_core::config::{Config, Stage};
-use seamless_engine::Capability;
 
 /// Where installed bundles are kept, under the data directory.
 pub fn store_dir(data_dir: &Path) -> std::path::PathBuf {
@@ -46,42 +44,18 @@ pub fn check_stage(
     plugin: &str,
     wanted: &seamless_bundle::BundleManifest,
 ) -> Result<(), String> {
-    let g = &stage.grants;
-    let c = &wanted.capabilities;
-    let mut missing: Vec<(String, String)> = Vec::new();
-    for (asked, granted, name) in [
-        (c.containers, g.containers, "containers"),
-        (c.images, g.images, "images"),
-        (c.networks, g.networks, "networks"),
-        (c.workspace_write, g.workspace_write, "workspace-write"),
-    ] {
-        if asked && !granted {
-            missing.push((name.to_string(), format!("{name} = true")));
-        }
-    }
-    missing.extend(ungranted_values(
-        &c.deploy,
-        &g.deploy,
-        "deploy",
-        "<environment>",
-    ));
-    missing.extend(ungranted_values(&c.http, &g.http, "http", "<host>"));
-    for secret in &c.secrets {
-        if !g.secrets.contains(secret) {
-            missing.push((
-                format!("secret {secret}"),
-                format!("secrets = [\"{secret}\"]"),
-            ));
-        }
-    }
-    let mut problems: Vec<String> = missing
+    let mut problems: Vec<String> = wanted
+        .capabilities
+        .requested()
         .iter()
-        .map(|(cap, line)| {
+        .filter(|cap| !cap.is_granted(&stage.grants))
+        .map(|cap| {
             format!(
-                "plugin '{plugin}' requests the capability `{cap}`, which stage '{}' does not \
+                "plugin '{plugin}' requests the capability `{}`, which stage '{}' does not \
                  grant: {}",
+                cap.listed(),
                 stage.name,
-                stage.origin.grant_hint(&stage.name, line)
+                cap.grant_hint(&stage.name, &stage.origin)
             )
         })
         .collect();
@@ -116,52 +90,13 @@ pub fn check_stage(
     }
 }
 
-/// The values of a scoped capability (`deploy`, `http`) that `granted` does not cover,
-/// each with the grant line to add. `*` asked is covered by any grant; `*` granted
-/// covers every value.
-fn ungranted_values(
-    asked: &BTreeSet<String>,
-    granted: &BTreeSet<String>,
-    key: &str,
-    placeholder: &str,
-) -> Vec<(String, String)> {
-    asked
-        .iter()
-        .filter(|v| {
-            if v.as_str() == "*" {
-                granted.is_empty()
-            } else {
-                !granted.contains(*v) && !granted.contains("*")
-            }
-        })
-        .map(|v| {
-            let value = if v == "*" { placeholder } else { v };
-            (format!("{key} {v}"), format!("{key} = [\"{value}\"]"))
-        })
-        .collect()
-}
-
-/// Whether the bundle's manifest lists `cap`, which the component itself declares: a
-/// component may not ask for more than its bundle shows the user at install.
-pub fn declared_in_bundle(bundle: &Capabilities, cap: &Capability) -> bool {
-    let covers = |set: &BTreeSet<String>, v: &str| set.contains(v) || set.contains("*");
-    match cap {
-        Capability::Containers => bundle.containers,
-        Capability::Images => bundle.images,
-        Capability::Networks => bundle.networks,
-        Capability::WorkspaceWrite => bundle.workspace_write,
-        Capability::Secret(s) => bundle.secrets.contains(s),
-        Capability::Deploy(env) => covers(&bundle.deploy, env),
-        Capability::Http(host) => covers(&bundle.http, host),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
     use seamless_bundle::BundleManifest;
+    use seamless_core::capability::Capability;
 
     fn stage(grants: &str, limits: &str) -> Stage {
         let dir = tempfile::tempdir().unwrap();
@@ -212,18 +147,27 @@ mod tests {
     #[test]
     fn a_component_may_not_declare_more_than_its_bundle() {
         let caps = wanting(r#"{"deploy":["*"],"http":["api.example.com"]}"#).capabilities;
-        assert!(declared_in_bundle(
-            &caps,
-            &Capability::Deploy("staging".into())
-        ));
-        assert!(declared_in_bundle(
-            &caps,
-            &Capability::Http("api.example.com".into())
-        ));
-        assert!(!declared_in_bundle(
-            &caps,
-            &Capability::Http("evil.example".into())
-        ));
-        assert!(!declared_in_bundle(&caps, &Capability::Containers));
+        assert!(caps.covers(&Capability::Deploy("staging".into())));
+        assert!(caps.covers(&Capability::Http("api.example.com".into())));
+        assert!(caps.covers(&Capability::Http("api.example.com:443".into())));
+        assert!(!caps.covers(&Capability::Http("evil.example".into())));
+        assert!(!caps.covers(&Capability::Containers));
+    }
+
+    #[test]
+    fn a_host_granted_without_port_lets_a_bundle_ask_for_any_port_of_it() {
+        let want = wanting(r#"{"http":["api.x:443"]}"#);
+        check_stage(
+            &stage("http = [\"api.x\"]", "memory-mib = 512"),
+            "lint",
+            &want,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_wildcard_http_grant_lets_a_bundle_ask_for_any_host() {
+        let want = wanting(r#"{"http":["api.x:443","*"]}"#);
+        check_stage(&stage("http = [\"*\"]", "memory-mib = 512"), "lint", &want).unwrap();
     }
 }

@@ -111,7 +111,7 @@ async fn load_bundle(
         .manifest
         .capabilities
         .iter()
-        .filter(|c| !bundles::declared_in_bundle(&wanted.capabilities, c))
+        .filter(|c| !wanted.capabilities.covers(c))
         .map(ToString::to_string)
         .collect();
     if !undeclared.is_empty() {

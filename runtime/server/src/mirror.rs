@@ -7,10 +7,12 @@
 //! mirror is used by one request at a time.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use seamless_git::{Git, GitError};
 use tokio::process::Command;
 
 /// How long one git command may take.
@@ -84,11 +86,12 @@ impl Mirrors {
             // The commits may be there from an earlier fetch.
             tracing::warn!(repository, error = %e, "cannot update the mirror; using it as it is");
         }
-        let out = git(
-            Some(&mirror),
-            &["diff", "--name-only", "--no-renames", &range.spec(), "--"],
-        )
-        .await?;
+        let diff = Git::on_git_dir(&mirror, "diff")
+            .args(["--name-only", "--no-renames"])
+            .value(range.spec())
+            .map_err(|e| e.to_string())?
+            .paths(std::iter::empty::<&str>());
+        let out = run(diff).await?;
         Ok(out.lines().map(str::to_string).collect())
     }
 
@@ -102,8 +105,11 @@ impl Mirrors {
 
     async fn sync(&self, mirror: &Path, clone_url: &str) -> Result<(), String> {
         if mirror.exists() {
-            git(Some(mirror), &["remote", "set-url", "origin", clone_url]).await?;
-            git(Some(mirror), &["fetch", "--prune", "--quiet", "origin"]).await?;
+            run(Git::on_git_dir(mirror, "remote")
+                .args(["set-url"])
+                .paths(["origin", clone_url]))
+            .await?;
+            run(Git::on_git_dir(mirror, "fetch").args(["--prune", "--quiet", "origin"])).await?;
             return Ok(());
         }
         std::fs::create_dir_all(&self.root)
@@ -117,11 +123,9 @@ impl Mirrors {
             std::process::id(),
             seamless_store::now_ms()
         ));
-        let tmp_arg = tmp.to_string_lossy().into_owned();
-        let cloned = git(
-            None,
-            &["clone", "--mirror", "--quiet", "--", clone_url, &tmp_arg],
-        )
+        let cloned = run(Git::new("clone")
+            .args(["--mirror", "--quiet"])
+            .paths([OsStr::new(clone_url), tmp.as_os_str()]))
         .await
         .and_then(|_| {
             std::fs::rename(&tmp, mirror)
@@ -153,30 +157,16 @@ pub fn sanitize(repository: &str) -> String {
     name
 }
 
-/// Runs git (on the repository `git_dir`, if given) and returns its stdout.
-async fn git(git_dir: Option<&Path>, args: &[&str]) -> Result<String, String> {
-    let mut command = Command::new("git");
-    if let Some(dir) = git_dir {
-        command.arg("--git-dir").arg(dir);
-    }
-    command
-        .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
+/// Runs `git` as an async process that is killed when dropped or after
+/// [`GIT_TIMEOUT`], and returns its stdout.
+async fn run(git: Git) -> Result<String, String> {
+    let mut command = Command::from(git.command());
+    command.kill_on_drop(true);
     let out = tokio::time::timeout(GIT_TIMEOUT, command.output())
         .await
-        .map_err(|_| format!("git {} took longer than {GIT_TIMEOUT:?}", args[0]))?
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "git {} failed: {}",
-            args[0],
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+        .map_err(|_| format!("git {} took longer than {GIT_TIMEOUT:?}", git.subcommand()))?
+        .map_err(|e| GitError::Missing(e).to_string())?;
+    git.read_output(out).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -356,7 +356,8 @@ impl std::fmt::Display for PluginRef {
     }
 }
 
-/// Capabilities granted to a stage's plugin; everything is denied by default.
+/// Capabilities granted to a stage's plugin; everything is denied by default. Whether
+/// they allow a capability is decided in [`crate::capability`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// May start containers.
@@ -371,7 +372,7 @@ pub struct Grants {
     pub networks: bool,
     /// Environments the plugin may deploy to.
     pub deploy: BTreeSet<String>,
-    /// Hosts (`host` or `host:port`) the plugin may send HTTP requests to.
+    /// Hosts (`host` or `host:port`) the plugin may send HTTP requests to; `*`: any.
     pub http: BTreeSet<String>,
 }
 
@@ -432,65 +433,11 @@ impl StageOrigin {
     pub fn grants_location(&self) -> String {
         format!("{}:{}", self.file, self.grants_line.unwrap_or(self.line))
     }
-
-    /// How to grant a missing capability, e.g. "add `containers = true` under
-    /// [stage.grants] of stage 'x' (examples/hello/seamless.toml:12)".
-    pub fn grant_hint(&self, stage: &str, toml_line: &str) -> String {
-        if self.is_default_pipeline() {
-            format!(
-                "add `{toml_line}` under [stage.grants] of stage '{stage}'; \
-                 it comes from the embedded default pipeline, so first define the pipeline's \
-                 [[stage]] tables in seamless.toml"
-            )
-        } else {
-            format!(
-                "add `{toml_line}` under [stage.grants] of stage '{stage}' ({})",
-                self.grants_location()
-            )
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn origin(file: &str, grants_line: Option<usize>) -> StageOrigin {
-        StageOrigin {
-            file: file.into(),
-            line: 10,
-            grants_line,
-            limits_line: None,
-            memory_line: None,
-            timeout_line: None,
-        }
-    }
-
-    #[test]
-    fn grant_hint_points_at_the_grants_table() {
-        let hint =
-            origin("examples/hello/seamless.toml", Some(12)).grant_hint("x", "containers = true");
-        assert_eq!(
-            hint,
-            "add `containers = true` under [stage.grants] of stage 'x' (examples/hello/seamless.toml:12)"
-        );
-    }
-
-    #[test]
-    fn grant_hint_points_at_the_stage_name_without_grants_table() {
-        let hint = origin("seamless.toml", None).grant_hint("build", "images = true");
-        assert_eq!(
-            hint,
-            "add `images = true` under [stage.grants] of stage 'build' (seamless.toml:10)"
-        );
-    }
-
-    #[test]
-    fn grant_hint_for_default_pipeline_says_to_define_stages() {
-        let hint = origin(DEFAULT_PIPELINE_ORIGIN, Some(3)).grant_hint("build", "images = true");
-        assert!(hint.contains("embedded default pipeline"), "{hint}");
-        assert!(hint.contains("[[stage]]"), "{hint}");
-    }
 
     #[test]
     fn default_limits_are_256_mib_and_30_minutes() {

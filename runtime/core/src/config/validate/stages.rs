@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use crate::capability::check_http_grant;
+
 use super::super::duration::parse_duration;
 use super::super::error::ConfigError;
 use super::super::location::Source;
@@ -308,21 +310,11 @@ fn validate_grants(
     }
     let mut http = BTreeSet::new();
     for host in &raw.http {
-        let value = host.get_ref();
-        let valid = !value.is_empty()
-            && !value.contains("://")
-            && !value.contains('/')
-            && !value.contains(char::is_whitespace);
-        if !valid {
-            errors.push(source.error(
-                host.span(),
-                format!(
-                    "invalid http host \"{value}\"; give a host or host:port without scheme or \
-                     path, like \"hooks.slack.com\" or \"127.0.0.1:8080\""
-                ),
-            ));
-        } else {
-            http.insert(value.to_ascii_lowercase());
+        match check_http_grant(host.get_ref()) {
+            Ok(value) => {
+                http.insert(value);
+            }
+            Err(message) => errors.push(source.error(host.span(), message)),
         }
     }
     Grants {
