@@ -1,7 +1,7 @@
 //! `seamless logs RUN [-f]`: a run's log lines, from the local store or a server; with
 //! `-f`, new lines as they come until the run ends (the exit code then tells how it
 //! ended). With `--output json` each line is a JSON object on a line of its own: the
-//! API's [`LogLineView`] (following a server, the server's `log` event as it comes).
+//! API's [`LogLineView`](seamless_client::views::LogLineView) (following a server, the server's `log` event as it comes).
 
 use crate::args::LogsArgs;
 use crate::data_dir;
@@ -9,7 +9,7 @@ use crate::output;
 use crate::remote::events::Events;
 use crate::remote::{Remote, client_escape as escape};
 use anyhow::{Result, bail};
-use seamless_client::views::LogLineView;
+use seamless_server::api::views;
 use seamless_store::{LogQuery, Store};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -169,7 +169,7 @@ async fn local(
         let full = lines.len() == 5000;
         for l in lines {
             if filter.json {
-                output::json(&LogLineView::from(l))?;
+                output::json(&views::log_line(l))?;
             } else {
                 print_line(&l.service, &l.stage, &l.line);
             }

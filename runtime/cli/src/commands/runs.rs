@@ -5,8 +5,9 @@ use super::session::Session;
 use crate::args::{DeploymentsArgs, HostChoice, RunsArgs};
 use crate::output::{self, time};
 use anyhow::{Result, bail};
+use seamless_client::views::{RevisionView, RunPage};
 use seamless_core::state::RunStatus;
-use seamless_client::views::{RevisionView, RunPage, RunView};
+use seamless_server::api::views;
 use seamless_store::RunFilter;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +32,7 @@ pub async fn runs(args: RunsArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
             .then(|| runs.last().map(|r| r.id.clone()))
             .flatten();
         output::json(&RunPage {
-            runs: runs.iter().map(RunView::from).collect(),
+            runs: runs.iter().map(views::run).collect(),
             next,
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -146,14 +147,14 @@ pub async fn deployments(args: DeploymentsArgs, data_dir: Option<PathBuf>) -> Re
             .any(|(env, id)| *env == r.environment && *id == r.id)
     };
     if args.output.is_json() {
-        let views: Vec<RevisionView> = revisions
+        let answers: Vec<RevisionView> = revisions
             .into_iter()
             .map(|r| {
                 let current = serves(&r);
-                RevisionView::new(r, current)
+                views::revision(r, current)
             })
             .collect();
-        output::json(&views)?;
+        output::json(&answers)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(

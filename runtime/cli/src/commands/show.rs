@@ -7,7 +7,8 @@ use crate::data_dir;
 use crate::output::{self, time};
 use crate::remote::{Remote, client_escape as escape};
 use anyhow::{Context, Result, bail};
-use seamless_client::views::{RunDetail, RunView, StageView};
+use seamless_client::views::RunDetail;
+use seamless_server::api::views;
 use seamless_store::Store;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -44,9 +45,9 @@ fn local(run: &str, data_dir: Option<PathBuf>) -> Result<RunDetail> {
         bail!("there is no run '{run}'; list runs with `seamless runs`");
     };
     Ok(RunDetail {
-        run: RunView::from(&record),
-        stages: store.stages(run)?.iter().map(StageView::from).collect(),
-        approval: store.approval(run)?.map(Into::into),
+        run: views::run(&record),
+        stages: store.stages(run)?.iter().map(views::stage).collect(),
+        approval: store.approval(run)?.map(views::approval),
         logs_pruned_at: store.logs_pruned_at(run)?,
     })
 }
