@@ -46,7 +46,7 @@ fn doctor_checks_docker_registry_data_cache_wasm_and_disk() {
     let s = Scratch::empty();
     s.write(
         "seamless.toml",
-        "version = 1\npipeline = \"p\"\nregistry = \"127.0.0.1:1\"\n\n[[service]]\nname = \"svc\"\n",
+        "version = 1\npipeline = \"p\"\n\n[registry]\nurl = \"127.0.0.1:1\"\n\n[[service]]\nname = \"svc\"\n",
     );
     s.write("Dockerfile", "FROM seamless/busybox\n");
     let out = s.seamless(&["doctor", s.path().to_str().unwrap(), "--json"], &[]);

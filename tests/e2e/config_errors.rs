@@ -22,7 +22,7 @@ fn validate_reports_every_problem_at_once() {
     let s = Scratch::example("hello");
     s.write(
         "seamless.toml",
-        "version = 1\npipeline = \"hello\"\n\n[[service]]\nname = \"hello\"\ndockerfile = \"Nope.Dockerfile\"\n\n[[stage]]\nname = \"a\"\nuses = \"builtin:command\"\nneeds = [\"ghost\"]\n",
+        "version = 1\npipeline = \"hello\"\n\n[[service]]\nname = \"hello\"\nimage = \"bad image\"\n\n[[stage]]\nname = \"a\"\nuses = \"builtin:command\"\nneeds = [\"ghost\"]\n",
     );
     let run = s.seamless(&["validate", s.path().to_str().unwrap()], &[]);
     assert_eq!(run.code, 2, "{}", run.all());

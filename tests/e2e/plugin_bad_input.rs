@@ -205,7 +205,7 @@ fn validate_reports_a_bundle_that_seamless_lock_does_not_pin() {
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
         out.stderr
-            .contains("seamless.toml:6: stage 'lint' uses the plugin 'ghcr.io/acme/lint:1.0'")
+            .contains("seamless.toml:6:1: stage 'lint' uses the plugin 'ghcr.io/acme/lint:1.0'")
             && out
                 .stderr
                 .contains("seamless plugin install ghcr.io/acme/lint:1.0"),
