@@ -23,4 +23,4 @@ mod workspaces;
 pub use events::RunEvent;
 pub use ledger::StoreLedger;
 pub use request::{RunOutcome, RunRequest, stored_request};
-pub use run::{Scheduler, SchedulerError};
+pub use run::{Scheduler, SchedulerError, new_run_id};

@@ -44,6 +44,11 @@ pub enum SchedulerError {
     TakenOver(String),
 }
 
+/// A new run id: time-ordered (UUID v7), 32 hex digits.
+pub fn new_run_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
 /// Runs plans on one engine, store and container host.
 pub struct Scheduler {
     engine: Arc<PluginEngine>,
@@ -77,6 +82,18 @@ impl Scheduler {
         events: UnboundedSender<RunEvent>,
         cancel: CancellationToken,
     ) -> Result<RunOutcome, SchedulerError> {
+        self.run_as(new_run_id(), request, events, cancel).await
+    }
+
+    /// [`Scheduler::run`] with the run id chosen beforehand ([`new_run_id`]), so that a
+    /// run can be named before it is created, while it waits for a slot.
+    pub async fn run_as(
+        &self,
+        run_id: String,
+        request: RunRequest,
+        events: UnboundedSender<RunEvent>,
+        cancel: CancellationToken,
+    ) -> Result<RunOutcome, SchedulerError> {
         for inst in &request.plan.instances {
             if request.config.stage(&inst.stage).is_none() {
                 return Err(SchedulerError::Plan(format!("no stage '{}'", inst.stage)));
@@ -88,7 +105,6 @@ impl Scheduler {
                 )));
             }
         }
-        let run_id = uuid::Uuid::now_v7().simple().to_string();
         let workspace = match &request.in_place {
             Some(dir) => dir.clone(),
             None => {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod accepted;
 mod cancel;
 mod completions;
 mod decide;

@@ -66,10 +66,12 @@ pub async fn rollback_remote(
     );
     let body = serde_json::json!({ "environment": args.environment, "commit": args.to });
     let started: serde_json::Value = remote.post(&path, &body).await?;
-    let run = started["run_id"].as_str().unwrap_or_default().to_string();
+    let accepted = super::accepted::Accepted::parse(&started)?;
     println!(
-        "seamless: rolling {} in {} back: run {run}",
-        args.service, args.environment
+        "seamless: rolling {} in {} back: run {}",
+        args.service, args.environment, accepted.run
     );
-    super::logs::follow_remote(remote, &run, &super::logs::LineFilter::default()).await
+    accepted.tell_if_queued();
+    accepted.until_started(remote).await?;
+    super::logs::follow_remote(remote, &accepted.run, &super::logs::LineFilter::default()).await
 }

@@ -1,5 +1,6 @@
 //! `seamless trigger`: start a run on a server, at a branch or commit of its checkout.
 
+use super::accepted::Accepted;
 use super::logs::{LineFilter, follow_remote};
 use crate::args::{TriggerArgs, TriggerChoice};
 use crate::remote::{Remote, client_escape as escape};
@@ -34,11 +35,16 @@ pub async fn trigger(args: TriggerArgs, remote: Option<Remote>) -> Result<ExitCo
             &body,
         )
         .await?;
-    let run = started["run_id"].as_str().unwrap_or_default().to_string();
+    let accepted = Accepted::parse(&started)?;
+    let run = &accepted.run;
     println!("{run}");
-    eprintln!("seamless: started run {run} of pipeline {pipeline}");
+    match accepted.ahead {
+        None => eprintln!("seamless: started run {run} of pipeline {pipeline}"),
+        Some(_) => accepted.tell_if_queued(),
+    }
     if args.wait {
-        return follow_remote(&remote, &run, &LineFilter::default()).await;
+        accepted.until_started(&remote).await?;
+        return follow_remote(&remote, run, &LineFilter::default()).await;
     }
     Ok(ExitCode::SUCCESS)
 }

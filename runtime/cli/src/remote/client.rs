@@ -51,6 +51,26 @@ impl Remote {
         self.call(Method::POST, path, Some(body)).await
     }
 
+    /// `GET path`, answered with its status and the server's error code (for an
+    /// error answer), without failing on an error status.
+    pub async fn probe(&self, path: &str) -> Result<Probe> {
+        let answer = self
+            .transport
+            .send(Method::GET, path, &self.headers, Vec::new())
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        Ok(Probe {
+            status: answer.status,
+            code: body["error"]["code"].as_str().map(str::to_string),
+            error: server_error(
+                &format!("GET {}{path}", self.base),
+                answer.status,
+                &answer.body,
+            ),
+        })
+    }
+
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -113,6 +133,17 @@ impl Remote {
             ),
         }
     }
+}
+
+/// The status of a [`Remote::probe`], with the server's error code and message.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The HTTP status.
+    pub status: u16,
+    /// The error's code, for an error answer.
+    pub code: Option<String>,
+    /// The error, worded for a person (meaningful for an error answer only).
+    pub error: String,
 }
 
 /// The server's `{"error": {"message"}}`, or the status.

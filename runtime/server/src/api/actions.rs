@@ -30,6 +30,12 @@ use crate::webhooks::is_branch_name;
 pub struct Started {
     /// The new run's id.
     pub run_id: String,
+    /// Absent when the run started. When every run slot (`serve --max-runs`) is taken,
+    /// the run waits for one and this says how many queued runs wait ahead of it;
+    /// `GET /api/v1/runs/{id}` then answers 404 with the code `run_queued` until it
+    /// starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<usize>,
 }
 
 /// What to run.
@@ -93,20 +99,30 @@ pub async fn trigger(
     start(&state, &who, request, "triggered").await
 }
 
-/// Starts `request` through the dispatcher (waiting for a run slot) and answers 202
-/// with its id.
+/// Submits `request` to the dispatcher and answers 202 with its id, at once: the run
+/// has started, or waits in the queue for a run slot.
 async fn start(
     state: &ApiState,
     who: &Principal,
     request: RunRequest,
     what: &str,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
-    let run_id = state.runs.launch(request).await.map_err(|e| match e {
+    let submitted = state.runs.submit(request).await.map_err(|e| match e {
         StartError::Closed => ApiError::unavailable(e.to_string()),
         other => ApiError::invalid(other.to_string()),
     })?;
-    tracing::info!(run = %run_id, by = %who.name, "run {what}");
-    Ok((StatusCode::ACCEPTED, Json(Started { run_id })))
+    let run_id = submitted.run_id;
+    match submitted.ahead {
+        None => tracing::info!(run = %run_id, by = %who.name, "run {what}"),
+        Some(ahead) => tracing::info!(run = %run_id, by = %who.name, ahead, "run {what}, queued"),
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Started {
+            run_id,
+            ahead: submitted.ahead,
+        }),
+    ))
 }
 
 /// What to rerun.

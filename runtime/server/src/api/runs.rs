@@ -9,11 +9,14 @@ use seamless_store::{Approval, LogQuery, RunFilter, RunRecord, StoreError};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use seamless_client::error_codes::{RUN_NOT_STARTED, RUN_QUEUED};
+
 use super::auth::Principal;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiQuery, optional_json};
 use super::state::ApiState;
 use super::views::{self, LogPage, RunDetail, RunPage, RunView};
+use crate::dispatch::queue::Pending;
 
 /// Filters and page of `GET /api/v1/runs`.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -84,11 +87,21 @@ pub async fn list(
 
 /// The run called `id`, or 404.
 pub fn find_run(state: &ApiState, id: &str) -> ApiResult<RunRecord> {
-    state
-        .runtime
-        .store
-        .run(id)?
-        .ok_or_else(|| ApiError::not_found(format!("there is no run '{id}'")))
+    if let Some(run) = state.runtime.store.run(id)? {
+        return Ok(run);
+    }
+    Err(match state.runs.pending(id) {
+        Some(Pending::Waiting { ahead }) => ApiError::not_found(format!(
+            "run '{id}' has not started: it waits for a run slot (serve --max-runs), \
+             with {ahead} queued run(s) ahead of it; ask again later"
+        ))
+        .with_code(RUN_QUEUED),
+        Some(Pending::Failed(reason)) => ApiError::not_found(format!(
+            "run '{id}' was queued but could not start: {reason}"
+        ))
+        .with_code(RUN_NOT_STARTED),
+        None => ApiError::not_found(format!("there is no run '{id}'")),
+    })
 }
 
 /// A run with its stages, durations, test counts and approval.

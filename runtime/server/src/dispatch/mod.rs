@@ -1,7 +1,9 @@
 //! Starts every run the server carries out: webhook deliveries ([`crate::worker`]), API
 //! triggers, reruns and rollbacks ([`crate::api::actions`]). One rule for all of them:
 //! - admission: at most `max_runs` runs at once; the others wait in turn for a slot
-//!   (resumed runs aside: they were admitted before, see [`crate::resume`]);
+//!   (resumed runs aside: they were admitted before, see [`crate::resume`]). A run
+//!   submitted through the API never makes its caller wait: it gets its run id at once
+//!   and, when every slot is taken, waits in the [`queue`] (see [`Dispatcher::submit`]);
 //! - parallelism: every run gets the server's `max_parallel` (`serve --parallel`);
 //! - each run goes on in the background; its starter gets the run id once it is
 //!   planned;
@@ -10,18 +12,20 @@
 //!
 //! [`requests`] builds the run requests of the API's actions.
 
+pub mod queue;
 pub mod requests;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use seamless_core::state::{RunStatus, StageStatus};
-use seamless_scheduler::{RunEvent, RunRequest};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use seamless_scheduler::{RunEvent, RunRequest, new_run_id};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::github::{CommitReport, Ending};
 use crate::runtime::Runtime;
+use queue::{Pending, Queue};
 
 /// Why a run did not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +47,16 @@ pub struct Dispatcher {
     slots: Arc<Semaphore>,
     max_parallel: usize,
     waiting: AtomicUsize,
+    queue: Queue,
+}
+
+/// What [`Dispatcher::submit`] did with a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    /// The run's id, the one it has (or will have once it starts) in the store.
+    pub run_id: String,
+    /// `None` when the run started; else how many queued runs wait ahead of it.
+    pub ahead: Option<usize>,
 }
 
 /// A run slot, held from admission until the run ends.
@@ -60,6 +74,7 @@ impl Dispatcher {
             slots: Arc::new(Semaphore::new(max_runs.max(1))),
             max_parallel: max_parallel.max(1),
             waiting: AtomicUsize::new(0),
+            queue: Queue::default(),
         })
     }
 
@@ -88,10 +103,48 @@ impl Dispatcher {
             .map_err(|_| StartError::Closed)
     }
 
-    /// Admits `request` (waiting for a slot) and starts it: [`Dispatcher::start`].
-    pub async fn launch(&self, request: RunRequest) -> Result<String, StartError> {
-        let admission = self.admit().await?;
-        self.start(admission, request, None).await
+    /// Starts `request` if a run slot is free, answering once it is planned; else puts
+    /// it in the queue and answers at once with its id and place, and it starts when
+    /// its turn comes ([`Dispatcher::pending`] says what became of it meanwhile).
+    pub async fn submit(self: &Arc<Self>, request: RunRequest) -> Result<Submitted, StartError> {
+        let run_id = new_run_id();
+        match self.slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                let admission = Admission { _slot: slot };
+                let run_id = self.start_as(admission, run_id, request, None).await?;
+                return Ok(Submitted {
+                    run_id,
+                    ahead: None,
+                });
+            }
+            Err(TryAcquireError::Closed) => return Err(StartError::Closed),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        let ahead = self.queue.push(&run_id);
+        tracing::info!(run = %run_id, ahead, "every run slot is taken; the run waits for one");
+        let this = Arc::clone(self);
+        let id = run_id.clone();
+        tokio::spawn(async move {
+            let started = match this.admit().await {
+                Ok(admission) => this.start_as(admission, id.clone(), request, None).await,
+                Err(e) => Err(e),
+            };
+            let failed = started.err().map(|e| {
+                tracing::error!(run = %id, error = %e, "a queued run could not start");
+                e.to_string()
+            });
+            this.queue.settle(&id, failed);
+        });
+        Ok(Submitted {
+            run_id,
+            ahead: Some(ahead),
+        })
+    }
+
+    /// What became of a submitted run that is not in the store: queued, or failed to
+    /// start; `None` if the dispatcher knows nothing of `run_id`.
+    pub fn pending(&self, run_id: &str) -> Option<Pending> {
+        self.queue.pending(run_id)
     }
 
     /// Starts `request` in the slot `admission` holds, with the server's parallelism,
@@ -100,6 +153,17 @@ impl Dispatcher {
     pub async fn start(
         &self,
         admission: Admission,
+        request: RunRequest,
+        report: Option<CommitReport>,
+    ) -> Result<String, StartError> {
+        self.start_as(admission, new_run_id(), request, report)
+            .await
+    }
+
+    async fn start_as(
+        &self,
+        admission: Admission,
+        run_id: String,
         mut request: RunRequest,
         report: Option<CommitReport>,
     ) -> Result<String, StartError> {
@@ -109,7 +173,7 @@ impl Dispatcher {
         tokio::spawn(async move {
             let _slot = admission;
             let (tx, mut events) = mpsc::unbounded_channel();
-            let run = scheduler.run(request, tx, CancellationToken::new());
+            let run = scheduler.run_as(run_id, request, tx, CancellationToken::new());
             tokio::pin!(run);
             let mut follow = Follow {
                 started: Some(started),

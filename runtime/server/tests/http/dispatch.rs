@@ -1,6 +1,7 @@
 //! Runs started through the API follow the server's rules, as webhook runs do: every
-//! run gets `serve --parallel`, and `--max-runs` admits API runs in turn (a trigger
-//! waits for a run slot before its run exists). The runs are real: a git checkout, the
+//! run gets `serve --parallel`, and `--max-runs` admits API runs in turn: a trigger at
+//! a full server is answered at once with the run's id and its place in the queue, and
+//! the run exists once a slot frees. The runs are real: a git checkout, the
 //! local host, and a `builtin:command` stage that holds until a gate file exists.
 
 use crate::support::*;
@@ -116,42 +117,65 @@ async fn triggered_and_rerun_runs_get_the_servers_parallelism() {
 }
 
 #[tokio::test]
-async fn with_max_runs_one_a_second_trigger_waits_until_the_first_run_ends() {
+async fn with_max_runs_one_a_second_trigger_is_queued_until_the_first_run_ends() {
     let gate = tempfile::tempdir().unwrap();
     let gate = gate.path().join("open");
-    let api = Arc::new(serve_hold(&gate, 1, 1).await);
+    let api = serve_hold(&gate, 1, 1).await;
 
     let first = api.trigger().await;
     assert!(
         !api.stored_run(&first).status.is_terminal(),
         "held at the gate"
     );
-    let second = tokio::spawn({
-        let api = api.clone();
-        async move { api.trigger().await }
-    });
-    until("the second trigger to wait for a slot (or start)", || {
-        (api.runs.waiting() == 1 || api.run_count() > 1).then_some(())
-    })
-    .await;
+    // The second trigger is answered at once (it does not wait for the slot), with
+    // the run's id and its place in the queue.
+    let (status, body) = api
+        .post("/api/v1/pipelines/shop/runs", &api.operator, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["ahead"], json!(0), "first in the queue: {body}");
+    let second = body["run_id"].as_str().unwrap().to_string();
+    assert_ne!(second, first);
+    let (status, body) = api
+        .get(&format!("/api/v1/runs/{second}"), &api.operator)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "run_queued", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("waits for a run slot"), "{message}");
     assert_eq!(
         api.run_count(),
         1,
         "the second run started beside the first"
     );
 
+    // A third waits behind the second.
+    let (_, third) = api
+        .post("/api/v1/pipelines/shop/runs", &api.operator, json!({}))
+        .await;
+    assert_eq!(third["ahead"], json!(1), "{third}");
+    let third = third["run_id"].as_str().unwrap().to_string();
+
     std::fs::write(&gate, "").unwrap();
-    let second = second.await.unwrap();
-    let (first, second) = (api.ended(&first).await, api.ended(&second).await);
-    assert_eq!(
-        (first.status, second.status),
-        (RunStatus::Success, RunStatus::Success)
-    );
-    let first_end = first.finished_at.unwrap();
-    assert!(
-        second.created_at >= first_end,
-        "the second run was created at {} before the first ended at {first_end}",
-        second.created_at
-    );
+    let first = api.ended(&first).await;
+    let second = api.ended(&second).await;
+    let third = api.ended(&third).await;
+    for run in [&first, &second, &third] {
+        assert_eq!(run.status, RunStatus::Success, "{}", run.id);
+    }
+    for (before, after) in [(&first, &second), (&second, &third)] {
+        let end = before.finished_at.unwrap();
+        assert!(
+            after.created_at >= end,
+            "run {} was created at {} before run {} ended at {end}",
+            after.id,
+            after.created_at,
+            before.id
+        );
+    }
+    let (status, _) = api
+        .get(&format!("/api/v1/runs/{}", second.id), &api.operator)
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(api.runs.waiting(), 0);
 }
