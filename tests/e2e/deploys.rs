@@ -191,8 +191,9 @@ impl Deploy {
     }
 
     /// The images of the containers deployed for this service (revisions and proxy).
-    /// Its positive control (the query finds a live deploy) is in
-    /// `unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request`.
+    /// Its positive controls (the query finds a live deploy) are in
+    /// `unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request` and
+    /// `approving_a_waiting_run_deploys_it`, the counterpart of the rejection test.
     fn deployed_images(&self) -> Vec<String> {
         let label = format!("label=dev.seamless.deploy.service={}", self.service);
         let images = docker(&["ps", "-a", "--filter", &label, "--format", "{{.Image}}"]);
@@ -405,7 +406,7 @@ fn unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request() {
 #[test]
 fn approving_a_waiting_run_deploys_it() {
     let d = Deploy::new("approve", true, "");
-    d.commit("v1", true);
+    let v1 = d.commit("v1", true);
     let mut bg = d.spawn_run();
     let id = d.awaiting_approval(&mut bg);
     assert!(d.version().is_err(), "something serves before the approval");
@@ -423,6 +424,13 @@ fn approving_a_waiting_run_deploys_it() {
     assert!(approval.approved && approval.decided_by == "tester");
     assert_eq!(d.status(&id, "deploy"), "success");
     assert_eq!(d.version(), ok("v1"));
+    // The query that shows nothing deployed after a rejection sees this deploy.
+    let image = format!("{}:{v1}", d.service);
+    assert!(
+        d.deployed_images().contains(&image),
+        "{image} not in {:?}",
+        d.deployed_images()
+    );
 }
 
 #[test]

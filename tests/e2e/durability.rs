@@ -172,25 +172,29 @@ fn run_killed_while_awaiting_approval_keeps_waiting_after_resume() {
         || (f.run(&id).owner_pid == Some(pid)).then_some(()),
         || resumer.output() + &f.describe(&id),
     );
-    // It keeps waiting: for a couple of seconds nothing moves past the gate.
-    let watch = Instant::now();
-    while watch.elapsed() < Duration::from_secs(2) {
-        assert!(resumer.running(), "{}", resumer.output());
-        let record = f.run(&id);
-        assert_eq!(
-            record.status,
-            RunStatus::AwaitingApproval,
-            "{}",
-            f.describe(&id)
-        );
-        assert_eq!(record.owner_pid, Some(pid));
-        assert_eq!(
-            f.stage(&id, "approval").status,
-            StageStatus::AwaitingApproval
-        );
-        assert_eq!(f.stage(&id, "deploy").status, StageStatus::Idle);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    // It keeps waiting. The proof that it looked at the gate and chose to wait: its
+    // driver loop decides approvals on every pass and beats every few passes, so a
+    // heartbeat after the claim comes after such a decision.
+    let claimed_beat = f.run(&id).heartbeat_at;
+    wait_for(
+        "the resumer's first heartbeat after its claim",
+        || (f.run(&id).heartbeat_at > claimed_beat).then_some(()),
+        || resumer.output() + &f.describe(&id),
+    );
+    assert!(resumer.running(), "{}", resumer.output());
+    let record = f.run(&id);
+    assert_eq!(
+        record.status,
+        RunStatus::AwaitingApproval,
+        "{}",
+        f.describe(&id)
+    );
+    assert_eq!(record.owner_pid, Some(pid));
+    assert_eq!(
+        f.stage(&id, "approval").status,
+        StageStatus::AwaitingApproval
+    );
+    assert_eq!(f.stage(&id, "deploy").status, StageStatus::Idle);
     assert!(f.get("/version").is_none(), "deployed before the approval");
 
     let approve = f.seamless(&["approve", &id, "--no-resume", "--by", "tester"]);
@@ -250,9 +254,11 @@ fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
     let ended = run.wait_exit();
     let took = started.elapsed();
     assert_eq!(ended.code, 1, "{}", ended.all());
+    // Not a speed target: the stage would run 60 s; ending well before shows the
+    // cancel stopped it rather than waited for it.
     assert!(
-        took < Duration::from_secs(20),
-        "cancelling took {}s",
+        took < Duration::from_secs(45),
+        "cancelling took {}s: it waited for the stage to end",
         took.as_secs()
     );
     eprintln!("cancel of a live run took {:.1}s", took.as_secs_f32());

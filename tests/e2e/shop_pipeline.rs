@@ -8,7 +8,7 @@
 
 mod fixture;
 
-use crate::support::{Scratch, docker};
+use crate::support::{GATE, Run, Scratch, docker, release_gated_run};
 use fixture::*;
 use seamless_store::Store;
 use serde_json::Value;
@@ -143,6 +143,29 @@ const PULL_REQUEST_STAGES: [&str; 3] = ["code-quality", "unit-test", "build"];
 /// service at once).
 const RUN_STAGES: [&str; 3] = ["prepare", "integration-test", "notify"];
 
+/// Makes every service's unit test wait at the [`GATE`], so that
+/// [`run_gated`] sees the run's containers while it is live: the positive control
+/// for [`leftovers_of_run`] at the end. Call before [`Shop::init_repo`].
+fn gate_unit_tests(s: &Scratch) {
+    let toml = std::fs::read_to_string(s.path().join("seamless.toml")).unwrap();
+    let gated = toml.replace("unit-test = \"", &format!("unit-test = \"{GATE}; "));
+    assert_eq!(
+        gated.matches(GATE).count(),
+        SERVICES.len(),
+        "seamless.toml no longer has one `unit-test = \"...\"` command per service"
+    );
+    s.write("seamless.toml", &gated);
+}
+
+/// `seamless run --host docker <extra>` of a shop whose unit tests wait at the gate
+/// ([`gate_unit_tests`]); checks that the run's containers are seen while it is live,
+/// and releases them.
+fn run_gated(s: &Scratch, extra: &[&str]) -> Run {
+    let mut args = vec!["--host", "docker"];
+    args.extend_from_slice(extra);
+    release_gated_run(s.data.path(), s.spawn_run(&args))
+}
+
 /// Containers and networks still labelled with `run_id`.
 fn leftovers_of_run(run_id: &str) -> String {
     let label = format!("label=dev.seamless.run={run_id}");
@@ -158,8 +181,9 @@ fn shop_push_builds_tests_and_deploys_every_service_to_production() {
     remove_shop_deploys();
     let _cleanup = shop.cleanup(true);
     let s = &shop.s;
+    gate_unit_tests(s);
     let commit = shop.init_repo();
-    let run = run_on_docker(s, &["--trigger", "push", "--approve"]);
+    let run = run_gated(s, &["--trigger", "push", "--approve"]);
     let id = run.run_id();
     assert_eq!(run.code, 0, "{}\n{}", run.all(), table(s, &id));
 
@@ -285,8 +309,9 @@ fn shop_failing_integration_test_fails_the_run_and_leaves_nothing_behind() {
         "integration/test_shop.py",
         &text.replacen(right, r#"self.assertEqual(order["status"], "shipped")"#, 1),
     );
+    gate_unit_tests(s);
     shop.init_repo();
-    let run = run_on_docker(s, &["--trigger", "pull-request"]);
+    let run = run_gated(s, &["--trigger", "pull-request"]);
     let id = run.run_id();
     assert_eq!(run.code, 1, "{}\n{}", run.all(), table(s, &id));
     // The one, run-scoped integration test failed, with its test counts.
@@ -320,8 +345,9 @@ fn shop_pull_request_stops_after_the_integration_test_and_deploys_nothing() {
     let shop = Shop::new();
     let _cleanup = shop.cleanup(false);
     let s = &shop.s;
+    gate_unit_tests(s);
     shop.init_repo();
-    let run = run_on_docker(s, &["--trigger", "pull-request"]);
+    let run = run_gated(s, &["--trigger", "pull-request"]);
     let id = run.run_id();
     assert_eq!(run.code, 0, "{}\n{}", run.all(), table(s, &id));
     assert_eq!(

@@ -255,8 +255,18 @@ fn pull_requests_get_success_or_failure_and_no_merge_without_auto_merge() {
         bad_states[1].body.get("target_url").is_none(),
         "no --public-url, no link"
     );
-    // A merge would follow the success status at once.
-    std::thread::sleep(Duration::from_millis(500));
+    // The server logs its decision not to merge once the success status is posted;
+    // a merge would have been tried in its place.
+    wait_for(
+        "the decision not to merge pull request 1",
+        || {
+            let log = server.log();
+            log.lines()
+                .any(|l| l.contains("pull request left open") && l.contains("pull_request=1"))
+                .then_some(())
+        },
+        || server.log(),
+    );
     let calls = github.calls();
     assert!(calls.iter().all(|c| c.method == "POST"), "{calls:#?}");
     assert_eq!(calls.len(), 4, "{calls:#?}");

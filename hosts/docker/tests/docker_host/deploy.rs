@@ -181,7 +181,19 @@ async fn unhealthy_deploy_keeps_old_version_serving_and_healthy_one_replaces_it(
     phase.store(1, Ordering::SeqCst);
     assert_eq!(deployer.promote(&c, &spec_c).await.unwrap(), endpoint);
     phase.store(2, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Enough answers after the promotion to show who serves now.
+    for _ in 0..1000 {
+        let after = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(at, _)| *at == 2)
+            .count();
+        if after >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     stop.store(true, Ordering::SeqCst);
     poller.await.unwrap();
 

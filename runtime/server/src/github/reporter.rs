@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use seamless_core::config::MergeMethod;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::client::{CommitStatus, GitHubClient, StatusState};
 use super::error::GitHubError;
@@ -133,13 +133,15 @@ impl StatusReporter {
     /// in order by a background task, which finishes them even after it is dropped.
     pub fn report(&self, commit: CommitRef, merge: Option<MergeMethod>) -> CommitReport {
         let (updates, mut queue) = mpsc::unbounded_channel();
+        let (done, settled) = watch::channel(false);
         let reporter = self.clone();
         tokio::spawn(async move {
             while let Some(update) = queue.recv().await {
                 reporter.post(&commit, merge, update).await;
             }
+            let _ = done.send(true);
         });
-        CommitReport { updates }
+        CommitReport { updates, settled }
     }
 
     async fn post(&self, commit: &CommitRef, merge: Option<MergeMethod>, update: Update) {
@@ -163,6 +165,13 @@ impl StatusReporter {
                 run = run_id, repository = %commit.repository, commit = %commit.sha,
                 state = status.state.as_str(), error = %e, "cannot post the commit status"
             ),
+        }
+        if let (Some(Ending::Passed), None, Some(number)) = (ending, merge, commit.pull_request) {
+            tracing::info!(
+                run = run_id, repository = %commit.repository, pull_request = number,
+                commit = %commit.sha,
+                "pull request left open: [triggers.pull-request] auto-merge is off"
+            );
         }
         if let (Some(Ending::Passed), Some(method), Some(number)) =
             (ending, merge, commit.pull_request)
@@ -222,6 +231,7 @@ enum Update {
 #[derive(Debug)]
 pub struct CommitReport {
     updates: mpsc::UnboundedSender<Update>,
+    settled: watch::Receiver<bool>,
 }
 
 impl CommitReport {
@@ -236,5 +246,16 @@ impl CommitReport {
             run_id: run_id.map(str::to_string),
             ending,
         });
+    }
+
+    /// Gives no more updates and returns once every one given has been carried out
+    /// (posted, merged, or given up on): what was decided can then be checked.
+    pub async fn settled(self) {
+        let Self {
+            updates,
+            mut settled,
+        } = self;
+        drop(updates);
+        let _ = settled.wait_for(|done| *done).await;
     }
 }

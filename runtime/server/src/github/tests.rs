@@ -213,7 +213,8 @@ async fn a_5xx_is_retried_until_it_succeeds_and_updates_keep_their_order() {
     let report = reporter(&base).report(commit(Some(7)), None);
     report.running("r1");
     report.ended(Some("r1"), Ending::Passed);
-    let calls = stand_in.wait_for(4).await;
+    report.settled().await;
+    let calls = stand_in.calls();
     let states: Vec<&str> = calls
         .iter()
         .map(|c| c.body["state"].as_str().unwrap())
@@ -228,8 +229,7 @@ async fn a_5xx_is_retried_until_it_succeeds_and_updates_keep_their_order() {
         calls[3].body["target_url"],
         "https://ci.example.com/runs/r1"
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(stand_in.calls().len(), 4, "no merge without auto-merge");
+    assert_eq!(calls.len(), 4, "no merge without auto-merge: {calls:?}");
 }
 
 #[tokio::test]
@@ -292,8 +292,10 @@ async fn failed_runs_pushes_and_empty_runs_are_not_merged() {
     push.ended(Some("r5"), Ending::Passed);
     let empty = reporter.report(commit(Some(8)), merge);
     empty.ended(None, Ending::NothingToRun("no service changed".into()));
-    stand_in.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every decision, merge or not, is made once the reports have settled.
+    for report in [failed, push, empty] {
+        report.settled().await;
+    }
     let calls = stand_in.calls();
     assert!(calls.iter().all(|c| c.method == "POST"), "{calls:?}");
     assert_eq!(calls.len(), 3);
