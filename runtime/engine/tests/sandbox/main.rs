@@ -3,6 +3,7 @@
 //! host, with no `seamless` binary and no Docker. A sandbox regression fails here in
 //! seconds; `tests/e2e/sandbox_limits.rs` checks the same through whole runs.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use seamless_core::config::{Config, Stage};
 use seamless_engine::{Invocation, LoadedPlugin, Masker, PluginEngine, RunFacts, StageReport};
 use std::collections::BTreeMap;
