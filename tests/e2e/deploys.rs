@@ -369,9 +369,12 @@ fn unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request() {
     let revisions = d.revisions();
     let results: Vec<_> = revisions
         .iter()
-        .map(|r| (&r.commit_sha, r.result.as_str()))
+        .map(|r| (r.commit_sha.as_str(), r.result.as_str()))
         .collect();
-    assert_eq!(results, [(&v2, "failure"), (&v1, "success")]);
+    assert_eq!(
+        results,
+        [(v2.as_str(), "failure"), (v1.as_str(), "success")]
+    );
     let (failed, live) = (&revisions[0], &revisions[1]);
     assert_eq!(d.serving().id, live.id);
     let why = ["never became healthy", "keeps serving", &live.id];

@@ -240,6 +240,15 @@ pub fn docker_cleanup(args: &[&str]) {
     let _ = Command::new("docker").args(args).output();
 }
 
+/// Runs the docker CLI about an object that may be gone meanwhile: its output, or
+/// `None` when the CLI failed.
+pub fn docker_cleanup_output(args: &[&str]) -> Option<String> {
+    let out = Command::new("docker").args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Containers (running or not) labelled with this run.
 pub fn containers_of_run(run_id: &str) -> Vec<String> {
     docker(&[
@@ -337,10 +346,30 @@ pub fn release_gated_run(data: &Path, mut child: std::process::Child) -> Run {
         },
         String::new,
     );
+    let commit = Store::open(data)
+        .unwrap()
+        .run(&id)
+        .unwrap()
+        .unwrap()
+        .commit_sha;
     let mut seen = false;
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
-        seen |= !containers_of_run(&id).is_empty();
+        let live = containers_of_run(&id);
+        seen |= !live.is_empty();
+        for c in &live {
+            // Every container of the run is labelled with its commit (docker ps shows
+            // what runs); one that has just gone has no labels to read.
+            let Some(label) = docker_cleanup_output(&[
+                "inspect",
+                "--format",
+                "{{index .Config.Labels \"dev.seamless.commit\"}}",
+                c,
+            ]) else {
+                continue;
+            };
+            assert_eq!(label.trim(), commit.as_str(), "container {c} of run {id}");
+        }
         let running = docker(&[
             "ps",
             "-q",

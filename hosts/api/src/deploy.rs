@@ -20,6 +20,8 @@ pub struct CandidateSpec {
     pub revision: String,
     /// The run that deploys it.
     pub run_id: String,
+    /// The commit the image was built from ([`crate::LABEL_COMMIT`]).
+    pub commit: String,
     /// The image reference to run (a digest reference when the digest is known).
     pub image: String,
     /// The port the service listens on inside the container.

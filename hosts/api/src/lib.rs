@@ -13,7 +13,7 @@ pub use deploy::{Candidate, CandidateSpec, DeployHost, Serving};
 pub use error::HostError;
 pub use spec::{
     ContainerHandle, ContainerSpec, ContainerState, ContainerSummary, Health, HealthCheck,
-    ImageBuildSpec, LABEL_DEPLOY_ENV, LABEL_DEPLOY_REVISION, LABEL_DEPLOY_RUN,
+    ImageBuildSpec, LABEL_COMMIT, LABEL_DEPLOY_ENV, LABEL_DEPLOY_REVISION, LABEL_DEPLOY_RUN,
     LABEL_DEPLOY_SERVICE, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE, LogSink, LogStream,
     NetworkAttachment, NetworkHandle, NetworkSpec, PortBinding, WorkspaceMount,
 };

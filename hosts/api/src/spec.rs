@@ -9,6 +9,9 @@ use std::time::Duration;
 pub const LABEL_RUN: &str = "dev.seamless.run";
 /// Label that names the stage a container belongs to.
 pub const LABEL_STAGE: &str = "dev.seamless.stage";
+/// Label that names the commit a container works on (a stage's) or runs (a deploy's),
+/// so `docker ps --format '{{.Label "dev.seamless.commit"}}'` shows what runs.
+pub const LABEL_COMMIT: &str = "dev.seamless.commit";
 /// Label that names the service a container belongs to.
 pub const LABEL_SERVICE: &str = "dev.seamless.service";
 /// Label that names the service a deployed container or deploy network serves.

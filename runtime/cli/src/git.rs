@@ -2,19 +2,20 @@
 
 use std::path::Path;
 
+use seamless_core::commit::Commit;
 use seamless_git::Git;
 
-/// The checked-out commit of the repository at `dir` (40 hex digits), with
-/// `-dirty-<digest>` when the work tree has uncommitted changes (a run copies the work
-/// tree, so its images must not carry the clean commit's name). Outside a git
-/// repository, `local-` plus a digest of the directory listing and modification
-/// times, so an image tag still changes when the files do.
-pub fn commit_sha(dir: &Path) -> String {
+/// The checked-out commit of the repository at `dir`, with `-dirty-<digest>` when the
+/// work tree has uncommitted changes (a run copies the work tree, so its images must
+/// not carry the clean commit's name). Outside a git repository, `local-` plus a
+/// digest of the directory listing and modification times, so an image tag still
+/// changes when the files do. See [`Commit`].
+pub fn commit_sha(dir: &Path) -> Commit {
     let head = clean_commit(dir);
     match (head, dirty_digest(dir)) {
-        (Some(sha), Some(digest)) => format!("{sha}-dirty-{digest:08x}"),
+        (Some(sha), Some(digest)) => Commit::dirty(&sha, digest),
         (Some(sha), None) => sha,
-        (None, _) => format!("local-{:016x}", listing_digest(dir)),
+        (None, _) => Commit::local(listing_digest(dir)),
     }
 }
 
@@ -51,12 +52,12 @@ fn dirty_digest(dir: &Path) -> Option<u32> {
 }
 
 /// The checked-out commit of the repository at `dir`, if it is one.
-fn clean_commit(dir: &Path) -> Option<String> {
+fn clean_commit(dir: &Path) -> Option<Commit> {
     let sha = Git::in_dir(dir, "rev-parse")
         .args(["HEAD"])
         .run_trimmed()
         .ok()?;
-    (sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit())).then_some(sha)
+    Commit::git(&sha).ok()
 }
 
 /// The checked-out branch of the repository at `dir`, if it is on one.
@@ -68,30 +69,36 @@ pub fn branch(dir: &Path) -> Option<String> {
         .filter(|b| !b.is_empty())
 }
 
-/// The commit the remote repository's HEAD points at.
-pub fn remote_head(url: &str) -> Result<String, String> {
+/// The commit `rev` names in the remote repository at `url`: `rev` itself when it is
+/// a full commit id, else the branch or tag of that name (`HEAD` when `rev` is `None`).
+pub fn remote_commit(url: &str, rev: Option<&str>) -> Result<Commit, String> {
+    if let Some(commit) = rev.and_then(|r| Commit::git(r).ok()) {
+        return Ok(commit);
+    }
+    let rev = rev.unwrap_or("HEAD");
     let out = Git::new("ls-remote")
         .value(url)
-        .and_then(|git| git.args(["HEAD"]).run_trimmed())
+        .and_then(|git| git.value(rev))
+        .and_then(|git| git.run_trimmed())
         .map_err(|e| e.to_string())?;
-    out.split_whitespace()
-        .next()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("'{url}' has no HEAD"))
+    let sha = out.split_whitespace().next().ok_or_else(|| {
+        format!(
+            "'{url}' has no branch or tag '{rev}'; give a branch, a tag or the full \
+             40-digit commit id"
+        )
+    })?;
+    Commit::git(sha).map_err(|e| format!("'{url}' answered with {e}"))
 }
 
 /// Files (relative to the repository root, `/`-separated) that differ between
 /// commits `base` and `head` of the repository at `dir`, as paths relative to `dir`.
-pub fn changed_files(dir: &Path, base: &str, head: &str) -> Result<Vec<String>, String> {
+pub fn changed_files(dir: &Path, base: &str, head: &Commit) -> Result<Vec<String>, String> {
     let prefix = Git::in_dir(dir, "rev-parse")
         .args(["--show-prefix"])
         .run_trimmed()
         .map_err(|e| e.to_string())?;
-    let head = if head.starts_with("local-") {
-        "HEAD"
-    } else {
-        head
-    };
+    // A dirty work tree's changes are on top of its commit; outside git there is none.
+    let head = head.git_id().unwrap_or("HEAD");
     let out = Git::in_dir(dir, "diff")
         .args(["--name-only", "--no-renames"])
         .value(format!("{base}..{head}"))

@@ -14,7 +14,7 @@ pub struct Revision {
     /// The image digest, if known.
     pub digest: Option<String>,
     /// The commit the image was built from.
-    pub commit_sha: String,
+    pub commit_sha: crate::commit::Commit,
     /// The run that deployed it.
     pub run_id: String,
     /// When the deploy started, in Unix milliseconds.

@@ -4,6 +4,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use seamless_core::commit::Commit;
 use seamless_git::Git;
 
 use crate::invocation::SourceSpec;
@@ -12,7 +13,7 @@ use crate::invocation::SourceSpec;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
     /// The commit now in the workspace (the run's commit for a directory copy).
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// Files written.
     pub files: u32,
 }
@@ -26,7 +27,7 @@ pub struct CheckoutError(pub String);
 /// directory, which is copied as it is).
 pub fn checkout(
     source: &SourceSpec,
-    commit: &str,
+    commit: &Commit,
     workspace: &Path,
 ) -> Result<Checkout, CheckoutError> {
     empty_dir(workspace)?;
@@ -34,7 +35,7 @@ pub fn checkout(
         SourceSpec::Directory(dir) => {
             let files = copy_directory(dir, workspace)?;
             Ok(Checkout {
-                commit_sha: commit.to_string(),
+                commit_sha: commit.clone(),
                 files,
             })
         }
@@ -137,11 +138,22 @@ fn copy_directory(dir: &Path, workspace: &Path) -> Result<u32, CheckoutError> {
     Ok(count)
 }
 
-fn clone(url: &str, commit: &str, workspace: &Path) -> Result<Checkout, CheckoutError> {
+fn clone(url: &str, commit: &Commit, workspace: &Path) -> Result<Checkout, CheckoutError> {
+    let Some(wanted) = commit.git_id() else {
+        return Err(CheckoutError(format!(
+            "commit '{commit}' is not a git commit, so it cannot be checked out of {url}; \
+             run with the commit of a branch the repository has"
+        )));
+    };
+    if !commit.is_clean() {
+        return Err(CheckoutError(format!(
+            "commit '{commit}' has uncommitted changes, which {url} cannot have; commit and \
+             push them, or run the directory instead of the repository"
+        )));
+    }
     run(&Git::new("clone")
         .args(["--quiet", "--no-checkout"])
         .paths([OsStr::new(url), workspace.as_os_str()]))?;
-    let wanted = if commit.is_empty() { "HEAD" } else { commit };
     Git::in_dir(workspace, "checkout")
         .args(["--quiet", "--detach"])
         .value(wanted)
@@ -152,9 +164,9 @@ fn clone(url: &str, commit: &str, workspace: &Path) -> Result<Checkout, Checkout
              commit of a branch the repository has"
             ))
         })?;
-    let commit_sha = run(&Git::in_dir(workspace, "rev-parse").args(["HEAD"]))?
-        .trim()
-        .to_string();
+    let head = run(&Git::in_dir(workspace, "rev-parse").args(["HEAD"]))?;
+    let commit_sha = Commit::parse(head.trim())
+        .map_err(|e| CheckoutError(format!("the checkout of {url} has an unexpected HEAD: {e}")))?;
     let listed = run(&Git::in_dir(workspace, "ls-files").args(["-z"]))?;
     let files = listed.split('\0').filter(|p| !p.is_empty()).count();
     Ok(Checkout {
@@ -202,12 +214,12 @@ mod tests {
         write(&ws.path().join("stale.txt"), "old");
         let out = checkout(
             &SourceSpec::Directory(src.path().to_path_buf()),
-            "abc",
+            &Commit::local(7),
             ws.path(),
         )
         .unwrap();
         assert_eq!(out.files, 2);
-        assert_eq!(out.commit_sha, "abc");
+        assert_eq!(out.commit_sha, Commit::local(7));
         assert_eq!(
             std::fs::read_to_string(ws.path().join("sub/b.txt")).unwrap(),
             "b"
@@ -229,7 +241,7 @@ mod tests {
         let ws = tempfile::tempdir().unwrap();
         let out = checkout(
             &SourceSpec::Directory(src.path().to_path_buf()),
-            "c1",
+            &Commit::local(1),
             ws.path(),
         )
         .unwrap();
@@ -251,14 +263,20 @@ mod tests {
 
         let ws = tempfile::tempdir().unwrap();
         let url = format!("file://{}", repo.path().display());
-        let out = checkout(&SourceSpec::Git(url.clone()), first.trim(), ws.path()).unwrap();
-        assert_eq!(out.commit_sha, first.trim());
+        let first = Commit::parse(first.trim()).unwrap();
+        let out = checkout(&SourceSpec::Git(url.clone()), &first, ws.path()).unwrap();
+        assert_eq!(out.commit_sha, first);
         assert_eq!(
             std::fs::read_to_string(ws.path().join("v.txt")).unwrap(),
             "one"
         );
 
-        let error = checkout(&SourceSpec::Git(url), "0123456789abcdef", ws.path()).unwrap_err();
+        let unknown = Commit::parse(&"0123456789abcdef".repeat(5)[..40]).unwrap();
+        let error = checkout(&SourceSpec::Git(url.clone()), &unknown, ws.path()).unwrap_err();
         assert!(error.0.contains("cannot be checked out"), "{error}");
+
+        let dirty = Commit::dirty(&first, 1);
+        let error = checkout(&SourceSpec::Git(url), &dirty, ws.path()).unwrap_err();
+        assert!(error.0.contains("uncommitted changes"), "{error}");
     }
 }

@@ -4,6 +4,7 @@ use crate::deploy_context::DeployContext;
 use crate::error::StageFailure;
 use crate::masking::Masker;
 use crate::stage_log::LogLineSink;
+use seamless_core::commit::Commit;
 use seamless_core::config::{Grants, Limits, StageOrigin, Trigger};
 use seamless_host_api::ContainerHost;
 use std::collections::BTreeMap;
@@ -70,7 +71,7 @@ pub struct RunFacts {
     /// The branch, when known.
     pub branch: Option<String>,
     /// The commit being built.
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// The registry built images go to.
     pub registry: Option<String>,
     /// Where the source comes from.
@@ -86,7 +87,7 @@ impl Default for RunFacts {
             pipeline: String::new(),
             trigger: Trigger::Manual,
             branch: None,
-            commit_sha: String::new(),
+            commit_sha: Commit::local(0),
             registry: None,
             source: None,
             service: ServiceFacts::default(),

@@ -22,7 +22,7 @@ fn waiting_gate() -> (tempfile::TempDir, Store) {
         id: RUN.into(),
         pipeline: "p".into(),
         trigger: "manual".into(),
-        commit_sha: "0".repeat(40),
+        commit_sha: seamless_core::commit::Commit::local(0),
         workspace: dir.path().display().to_string(),
         host: "local".into(),
         branch: None,

@@ -8,7 +8,7 @@ use seamless_engine::{
     DeployContext, Invocation, LoadedPlugin, LogLine, LogSource, PluginEngine, RunFacts,
     ServiceFacts, StageReport,
 };
-use seamless_host_api::{LABEL_RUN, LABEL_SERVICE, LABEL_STAGE};
+use seamless_host_api::{LABEL_COMMIT, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE};
 use seamless_store::NewLogLine;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -71,6 +71,7 @@ pub(crate) fn build(
     let mut labels = BTreeMap::from([
         (LABEL_RUN.to_owned(), shared.run_id.clone()),
         (LABEL_STAGE.to_owned(), key.stage.clone()),
+        (LABEL_COMMIT.to_owned(), req.commit_sha.to_string()),
     ]);
     if inst.service != RUN_SCOPE {
         labels.insert(LABEL_SERVICE.to_owned(), key.service.clone());

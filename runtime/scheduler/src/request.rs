@@ -1,6 +1,7 @@
 //! What a run is asked to do, how it is stored so that it can be resumed, and how it
 //! ended.
 
+use seamless_core::commit::Commit;
 use seamless_core::config::{Config, Trigger, When};
 use seamless_core::plan::{RunPlan, StageInstance};
 use seamless_core::state::RunStatus;
@@ -26,7 +27,7 @@ pub struct RunRequest {
     /// The branch, when known.
     pub branch: Option<String>,
     /// The commit being built.
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// Most stage instances running at once.
     pub max_parallel: usize,
     /// Approve the approval gate without asking (`seamless run --approve`).
@@ -57,7 +58,7 @@ pub(crate) struct StoredRequest {
     pub source: Option<StoredSource>,
     pub trigger: String,
     pub branch: Option<String>,
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     pub max_parallel: usize,
     pub auto_approve: bool,
     pub extra_inputs: BTreeMap<String, String>,

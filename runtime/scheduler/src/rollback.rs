@@ -63,7 +63,7 @@ pub fn pick<'a>(
             Ok(found)
         }
         RollbackTarget::Commit(commit) => healthy()
-            .find(|r| r.commit_sha.starts_with(commit))
+            .find(|r| r.commit_sha.as_str().starts_with(commit))
             .ok_or_else(|| {
                 RollbackError::NoRevision(format!(
                     "no healthy revision of commit '{commit}'; `seamless deployments` lists them"
@@ -160,7 +160,7 @@ mod tests {
             environment: "production".into(),
             image: format!("web:{commit}"),
             digest: None,
-            commit_sha: commit.into(),
+            commit_sha: seamless_core::commit::Commit::git(&format!("{commit:0<40}")).unwrap(),
             run_id: "r".into(),
             started_at: 0,
             finished_at: Some(0),

@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use seamless_core::commit::Commit;
 use seamless_core::config::{Config, Trigger};
 use seamless_core::plan::{PlanFilter, changed_services, plan};
 use seamless_engine::SourceSpec;
@@ -314,7 +315,7 @@ impl Shared {
 
     /// The services whose files changed; every service when that cannot be told.
     async fn select(&self, pipeline: &Pipeline, request: &TriggerRequest) -> Selection {
-        let Some(base) = request.base_sha.as_deref() else {
+        let Some(base) = request.base_sha.as_ref().map(Commit::as_str) else {
             tracing::info!(
                 delivery = %request.delivery_id,
                 "no earlier commit (a new branch); running every service"
@@ -365,7 +366,7 @@ mod tests {
             repository: "o/r".into(),
             clone_url: "file:///r".into(),
             branch: branch.into(),
-            commit_sha: "a".repeat(40),
+            commit_sha: Commit::git(&"a".repeat(40)).unwrap(),
             base_sha: None,
             base_branch: None,
             default_branch: None,

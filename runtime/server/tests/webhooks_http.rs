@@ -139,8 +139,14 @@ async fn a_signed_push_queues_a_trigger_request_and_answers_at_once() {
             repository: "octo-org/shop".into(),
             clone_url: "https://github.com/octo-org/shop.git".into(),
             branch: "main".into(),
-            commit_sha: "9c2f1a7e0b3d4c5e6f708192a3b4c5d6e7f80912".into(),
-            base_sha: Some("4e1d0c9b8a7f6e5d4c3b2a1908f7e6d5c4b3a291".into()),
+            commit_sha: seamless_core::commit::Commit::git(
+                "9c2f1a7e0b3d4c5e6f708192a3b4c5d6e7f80912"
+            )
+            .unwrap(),
+            base_sha: Some(
+                seamless_core::commit::Commit::git("4e1d0c9b8a7f6e5d4c3b2a1908f7e6d5c4b3a291")
+                    .unwrap()
+            ),
             base_branch: None,
             default_branch: Some("main".into()),
             pull_request: None,
@@ -174,7 +180,7 @@ async fn an_opened_pull_request_queues_a_pull_request_trigger() {
         "b7e3a9c1d2f4058e6a7b8c9d0e1f2a3b4c5d6e7f"
     );
     assert_eq!(
-        request.base_sha.as_deref(),
+        request.base_sha.as_ref().map(|c| c.as_str()),
         Some("9c2f1a7e0b3d4c5e6f708192a3b4c5d6e7f80912")
     );
     assert_eq!(request.base_branch.as_deref(), Some("main"));

@@ -23,7 +23,7 @@ fn run(store: &Store, id: &str) -> StageKey {
                 id: id.into(),
                 pipeline: "p".into(),
                 trigger: "push".into(),
-                commit_sha: "abc".into(),
+                commit_sha: seamless_core::commit::Commit::local(0xabc),
                 workspace: "/w".into(),
                 host: "local".into(),
                 branch: None,

@@ -1,5 +1,6 @@
 //! Rows as the store hands them out.
 
+use seamless_core::commit::Commit;
 use seamless_core::state::{RunStatus, StageStatus};
 
 /// A run to create.
@@ -12,7 +13,7 @@ pub struct NewRun {
     /// What started it.
     pub trigger: String,
     /// The commit.
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// The workspace directory.
     pub workspace: String,
     /// The container backend.
@@ -44,7 +45,7 @@ pub struct RunRecord {
     /// What started it.
     pub trigger: String,
     /// The commit.
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// The workspace.
     pub workspace: String,
     /// The backend.

@@ -3,6 +3,7 @@
 use crate::error::StoreError;
 use crate::records::RunRecord;
 use crate::sqlite::parse;
+use seamless_core::commit::Commit;
 
 /// The columns [`run_row`] reads, in order.
 pub(crate) const RUN_COLUMNS: &str = "id, pipeline, trigger, commit_sha, workspace, host, status, \
@@ -31,7 +32,7 @@ pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRun> {
             id: r.get(0)?,
             pipeline: r.get(1)?,
             trigger: r.get(2)?,
-            commit_sha: r.get(3)?,
+            commit_sha: commit(r, 3)?,
             workspace: r.get(4)?,
             host: r.get(5)?,
             status: seamless_core::state::RunStatus::InProgress,
@@ -42,5 +43,14 @@ pub(crate) fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRun> {
             owner_pid: r.get(11)?,
             heartbeat_at: r.get(12)?,
         },
+    })
+}
+
+/// Reads column `idx` as a [`Commit`]; a stored text that is not one is a conversion
+/// error (the store only ever writes valid commits).
+pub(crate) fn commit(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Commit> {
+    let text: String = r.get(idx)?;
+    Commit::parse(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
 }

@@ -10,8 +10,8 @@ use crate::errors::BACKEND;
 use crate::{container, inspect, registry};
 use futures_util::future::join_all;
 use seamless_host_api::{
-    Candidate, CandidateSpec, ContainerHandle, ContainerSpec, HostError, LABEL_DEPLOY_REVISION,
-    LABEL_DEPLOY_RUN, LogSink, LogStream, PortBinding,
+    Candidate, CandidateSpec, ContainerHandle, ContainerSpec, HostError, LABEL_COMMIT,
+    LABEL_DEPLOY_REVISION, LABEL_DEPLOY_RUN, LogSink, LogStream, PortBinding,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -32,6 +32,7 @@ pub(crate) async fn start(
     let mut labels = target.labels();
     labels.insert(LABEL_DEPLOY_REVISION.to_string(), spec.revision.clone());
     labels.insert(LABEL_DEPLOY_RUN.to_string(), spec.run_id.clone());
+    labels.insert(LABEL_COMMIT.to_string(), spec.commit.clone());
     let mut started: Vec<ContainerHandle> = Vec::new();
     for index in 0..spec.replicas {
         let name = target.replica(&spec.revision, index);

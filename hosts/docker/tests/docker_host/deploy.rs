@@ -58,6 +58,7 @@ impl Deploy {
             environment: "test".to_string(),
             revision: revision.to_string(),
             run_id: format!("{}-run-{revision}", self.service),
+            commit: format!("{revision:0<40}"),
             image: self.image.clone(),
             container_port: 8000,
             public_port: self.public_port,

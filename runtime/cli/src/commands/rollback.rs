@@ -41,7 +41,7 @@ pub async fn rollback(args: RollbackArgs, data_dir: Option<PathBuf>) -> Result<E
         "seamless: rolling {} in {env} back to {} (commit {}, deployed by run {})",
         args.service,
         target.image,
-        target.commit_sha.get(..12).unwrap_or(&target.commit_sha),
+        target.commit_sha.short(),
         target.run_id
     );
     let scheduler = session.scheduler();

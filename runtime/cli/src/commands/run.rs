@@ -37,14 +37,12 @@ pub async fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
     };
     let (source, commit_sha) = match &args.source {
         Some(url) => {
-            let commit = match &args.commit {
-                Some(c) => c.clone(),
-                None => git::remote_head(url)
-                    .map_err(anyhow::Error::msg)
-                    .with_context(|| {
-                        format!("cannot find the HEAD commit of '{url}'; give --commit")
-                    })?,
-            };
+            let commit = git::remote_commit(url, args.commit.as_deref())
+                .map_err(anyhow::Error::msg)
+                .with_context(|| match &args.commit {
+                    Some(rev) => format!("cannot find commit '{rev}' of '{url}'"),
+                    None => format!("cannot find the HEAD commit of '{url}'; give --commit"),
+                })?;
             (Some(SourceSpec::Git(url.clone())), commit)
         }
         None => (
@@ -79,7 +77,7 @@ pub async fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
             println!(
                 "seamless: no service changed between {} and {}; nothing to run",
                 short(base),
-                short(&commit_sha)
+                commit_sha.short()
             );
             return Ok(ExitCode::SUCCESS);
         }
@@ -128,7 +126,7 @@ pub async fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
     println!(
         "seamless: pipeline '{}' at {} ({trigger}) on the {} host",
         request.config.pipeline,
-        short(&request.commit_sha),
+        request.commit_sha.short(),
         session.host.name()
     );
     let scheduler = session.scheduler();

@@ -47,7 +47,7 @@ pub async fn runs(args: RunsArgs, data_dir: Option<PathBuf>) -> Result<ExitCode>
             &run.id,
             run.status.as_str(),
             &run.trigger,
-            run.commit_sha.get(..12).unwrap_or(&run.commit_sha),
+            run.commit_sha.short(),
             run.branch.as_deref().unwrap_or("-"),
             run.created_at,
         );
@@ -168,7 +168,7 @@ pub async fn deployments(args: DeploymentsArgs, data_dir: Option<PathBuf>) -> Re
             r.id,
             r.environment,
             r.result,
-            r.commit_sha.get(..12).unwrap_or(&r.commit_sha),
+            r.commit_sha.short(),
             r.finished_at.map_or_else(|| "-".to_string(), time),
             if live { "*" } else { "" },
             r.image,

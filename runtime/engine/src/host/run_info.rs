@@ -18,7 +18,7 @@ impl Host for StageState {
             },
             branch: run.branch.clone(),
             registry: run.registry.clone(),
-            commit_sha: run.commit_sha.clone(),
+            commit_sha: run.commit_sha.to_string(),
             service: Service {
                 name: run.service.name.clone(),
                 path: run.service.path.clone(),

@@ -84,7 +84,7 @@ fn to_wit(r: Revision) -> WitRevision {
         environment: r.environment,
         image: r.image,
         digest: r.digest,
-        commit_sha: r.commit_sha,
+        commit_sha: r.commit_sha.to_string(),
         run_id: r.run_id,
         finished_at_ms: r
             .finished_at
@@ -155,7 +155,7 @@ impl Host for StageState {
             .chain(target.env.iter())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        vars.push(("SEAMLESS_COMMIT".into(), self.run.commit_sha.clone()));
+        vars.push(("SEAMLESS_COMMIT".into(), self.run.commit_sha.to_string()));
         vars.push(("SEAMLESS_ENVIRONMENT".into(), env.clone()));
         vars.push(("SEAMLESS_REVISION".into(), revision_id.clone()));
         let spec = CandidateSpec {
@@ -163,6 +163,7 @@ impl Host for StageState {
             environment: env.clone(),
             revision: revision_id.clone(),
             run_id: self.run.run_id.clone(),
+            commit: self.run.commit_sha.to_string(),
             image: pinned_image(&request.image, request.digest.as_deref()),
             container_port: port,
             public_port: target.port,

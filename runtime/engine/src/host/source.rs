@@ -32,7 +32,7 @@ impl Host for StageState {
             .map_err(|e| HostError::Backend(format!("checkout task failed: {e}")))?
             .map_err(|e| HostError::Backend(e.0))?;
         Ok(CheckoutInfo {
-            commit_sha: done.commit_sha,
+            commit_sha: done.commit_sha.to_string(),
             origin,
             files: done.files,
         })

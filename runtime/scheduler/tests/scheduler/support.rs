@@ -155,7 +155,10 @@ impl Harness {
             source: None,
             trigger: Trigger::Manual,
             branch: None,
-            commit_sha: "0123456789abcdef0123456789abcdef01234567".into(),
+            commit_sha: seamless_core::commit::Commit::git(
+                "0123456789abcdef0123456789abcdef01234567",
+            )
+            .unwrap(),
             max_parallel,
             auto_approve: false,
             extra_inputs: BTreeMap::new(),

@@ -3,6 +3,7 @@
 //! rollback of a service to an earlier healthy revision. The [`super::Dispatcher`]
 //! gives each the server's parallelism when it starts it.
 
+use seamless_core::commit::Commit;
 use seamless_core::config::Trigger;
 use seamless_core::plan::{PlanFilter, plan};
 use seamless_engine::SourceSpec;
@@ -58,8 +59,9 @@ pub fn from_checkout(
     };
     let rev = commit.unwrap_or_else(|| branch.clone());
     let verify = format!("{rev}^{{commit}}");
-    let commit =
-        git(&config.root, &["rev-parse", "--verify", "--quiet", &verify]).ok_or_else(|| {
+    let commit = git(&config.root, &["rev-parse", "--verify", "--quiet", &verify])
+        .and_then(|sha| Commit::git(&sha).ok())
+        .ok_or_else(|| {
             RequestError::Invalid(format!(
                 "'{rev}' is not a branch or commit of the pipeline's repository"
             ))

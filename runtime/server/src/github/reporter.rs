@@ -2,6 +2,7 @@
 //! the background: a run never waits for GitHub, and a call that keeps failing is
 //! logged and dropped.
 
+use seamless_core::commit::Commit;
 use std::time::Duration;
 
 use seamless_core::config::MergeMethod;
@@ -35,7 +36,7 @@ pub struct CommitRef {
     /// `owner/name`.
     pub repository: String,
     /// The commit.
-    pub sha: String,
+    pub sha: Commit,
     /// The pull request whose head it is.
     pub pull_request: Option<u64>,
 }
@@ -153,7 +154,7 @@ impl StatusReporter {
         let posted = self
             .retrying(|| {
                 self.client
-                    .create_status(&commit.repository, &commit.sha, &status)
+                    .create_status(&commit.repository, commit.sha.as_str(), &status)
             })
             .await;
         match posted {
@@ -179,7 +180,7 @@ impl StatusReporter {
             let merged = self
                 .retrying(|| {
                     self.client
-                        .merge(&commit.repository, number, &commit.sha, method)
+                        .merge(&commit.repository, number, commit.sha.as_str(), method)
                 })
                 .await;
             match merged {

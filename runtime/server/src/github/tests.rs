@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use seamless_core::commit::Commit;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -115,7 +116,7 @@ fn reporter(base: &str) -> StatusReporter {
 fn commit(pull_request: Option<u64>) -> CommitRef {
     CommitRef {
         repository: REPO.into(),
-        sha: sha(),
+        sha: Commit::git(&sha()).unwrap(),
         pull_request,
     }
 }

@@ -1,6 +1,7 @@
 //! Reads GitHub event payloads (`ping`, `push`, `pull_request`) into what the server
 //! does with them.
 
+use seamless_core::commit::Commit;
 use serde_json::Value;
 
 use super::trigger::{TriggerRequest, WebhookTrigger};
@@ -175,12 +176,8 @@ fn default_branch(payload: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
-fn commit_sha(field: &str, sha: &str) -> Result<String, PayloadError> {
-    if matches!(sha.len(), 40 | 64) && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Ok(sha.to_ascii_lowercase())
-    } else {
-        Err(invalid(field, "not a commit sha (40 or 64 hex digits)"))
-    }
+fn commit_sha(field: &str, sha: &str) -> Result<Commit, PayloadError> {
+    Commit::git(sha).map_err(|_| invalid(field, "not a commit sha (40 or 64 hex digits)"))
 }
 
 fn branch_name(field: &str, name: &str) -> Result<String, PayloadError> {
@@ -245,7 +242,7 @@ mod tests {
             "9c2f1a7e0b3d4c5e6f708192a3b4c5d6e7f80912"
         );
         assert_eq!(
-            request.base_sha.as_deref(),
+            request.base_sha.as_ref().map(Commit::as_str),
             Some("4e1d0c9b8a7f6e5d4c3b2a1908f7e6d5c4b3a291")
         );
         assert_eq!(request.default_branch.as_deref(), Some("main"));
@@ -288,7 +285,7 @@ mod tests {
             "b7e3a9c1d2f4058e6a7b8c9d0e1f2a3b4c5d6e7f"
         );
         assert_eq!(
-            request.base_sha.as_deref(),
+            request.base_sha.as_ref().map(Commit::as_str),
             Some("9c2f1a7e0b3d4c5e6f708192a3b4c5d6e7f80912")
         );
         assert_eq!(request.base_branch.as_deref(), Some("main"));

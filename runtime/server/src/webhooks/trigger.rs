@@ -1,5 +1,6 @@
 //! What an accepted delivery asks for, and the queue it is handed to.
 
+use seamless_core::commit::Commit;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
@@ -37,10 +38,10 @@ pub struct TriggerRequest {
     /// The pushed branch, or the pull request's head branch.
     pub branch: String,
     /// The commit to build: the push's `after`, or the pull request's head sha.
-    pub commit_sha: String,
+    pub commit_sha: Commit,
     /// The push's `before` (absent when the push created the branch), or the pull
     /// request's base sha.
-    pub base_sha: Option<String>,
+    pub base_sha: Option<Commit>,
     /// The branch a pull request targets (`pull_request.base.ref`).
     pub base_branch: Option<String>,
     /// The repository's default branch, when the payload names it.

@@ -242,7 +242,7 @@ impl Api {
                     id: id.into(),
                     pipeline: "shop".into(),
                     trigger: "push".into(),
-                    commit_sha: "c0ffee".into(),
+                    commit_sha: seamless_core::commit::Commit::local(0xc0ffee),
                     workspace: "/w".into(),
                     host: "local".into(),
                     branch: Some(branch.into()),
