@@ -53,9 +53,9 @@ pub enum RegistryError {
     },
     /// The registry's TLS certificate is not signed by a trusted CA.
     #[error(
-        "{action} {reference}: the TLS certificate of registry {registry} is not trusted \
-         ({reason}); trusted: {trusted}. If {registry} uses a private CA, give Seamless that \
-         CA's certificate: set SEAMLESS_REGISTRY_CA=/path/to/ca.pem, or put it in \
+        "{action} {reference}: the TLS certificate of registry {registry} is not trusted: \
+         {reason}. Trusted here: {trusted}. If {registry} uses a private CA, give Seamless \
+         that CA's certificate: set SEAMLESS_REGISTRY_CA=/path/to/ca.pem, or put it in \
          {certs_dir}/{registry}/ca.crt"
     )]
     Untrusted {
@@ -65,7 +65,7 @@ pub enum RegistryError {
         reference: String,
         /// The registry (`host[:port]`).
         registry: String,
-        /// Why the certificate was refused (rustls's words).
+        /// Why the certificate was refused ([`tls::certificate_error`]).
         reason: String,
         /// What was trusted: the system's CAs and the extra files.
         trusted: String,

@@ -256,16 +256,17 @@ pub async fn speaks_tls(registry: &str) -> bool {
     )
 }
 
-/// The certificate error behind `e`, if it failed because the server's certificate
-/// is not trusted (rustls's own words, e.g. "invalid peer certificate: UnknownIssuer").
-/// Walks the source chain, and into `io::Error`s, which hide what they wrap from it.
+/// Why the certificate behind `e` was refused, if `e` failed because the server's
+/// certificate is not trusted: plain words, then rustls's own ("it is signed by a CA
+/// that is not trusted here (invalid peer certificate: UnknownIssuer)"). Walks the
+/// source chain, and into `io::Error`s, which hide what they wrap from it.
 pub fn certificate_error(e: &(dyn StdError + 'static)) -> Option<String> {
     let mut current = Some(e);
     while let Some(err) = current {
-        if let Some(tls @ rustls::Error::InvalidCertificate(_)) =
+        if let Some(tls @ rustls::Error::InvalidCertificate(why)) =
             err.downcast_ref::<rustls::Error>()
         {
-            return Some(tls.to_string());
+            return Some(format!("{} ({tls})", in_words(why)));
         }
         if let Some(inner) = err
             .downcast_ref::<std::io::Error>()
@@ -278,6 +279,20 @@ pub fn certificate_error(e: &(dyn StdError + 'static)) -> Option<String> {
         current = err.source();
     }
     None
+}
+
+/// The usual reasons a registry's certificate is refused, in words.
+fn in_words(why: &rustls::CertificateError) -> &'static str {
+    use rustls::CertificateError as C;
+    match why {
+        C::UnknownIssuer => "it is signed by a CA that is not trusted here",
+        C::NotValidForName | C::NotValidForNameContext { .. } => {
+            "it is not issued for this host name or address"
+        }
+        C::Expired | C::ExpiredContext { .. } => "it has expired",
+        C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet",
+        _ => "it does not verify",
+    }
 }
 
 #[cfg(test)]

@@ -149,7 +149,10 @@ fn a_refused_certificate_is_found_through_io_errors_in_the_chain() {
     let e = Wrapped(std::io::Error::new(std::io::ErrorKind::InvalidData, tls));
     assert_eq!(
         certificate_error(&e).as_deref(),
-        Some("invalid peer certificate: UnknownIssuer")
+        Some(
+            "it is signed by a CA that is not trusted here \
+             (invalid peer certificate: UnknownIssuer)"
+        )
     );
     let other = Wrapped(std::io::Error::new(
         std::io::ErrorKind::ConnectionRefused,
