@@ -262,3 +262,53 @@ fn an_https_registry_whose_certificate_is_not_trusted_is_refused_with_the_fix() 
     }
     assert_nothing_installed(&s);
 }
+
+#[test]
+fn doctor_fails_on_an_https_registry_it_does_not_trust_and_passes_with_its_ca() {
+    let host = tls_registry();
+    let ca = test_ca();
+    let s = Scratch::empty();
+    s.write(
+        "seamless.toml",
+        &format!(
+            "version = 1\npipeline = \"p\"\n\n[registry]\nurl = \"{host}/e2e-tls\"\n\n\
+             [[service]]\nname = \"svc\"\n"
+        ),
+    );
+    s.write("Dockerfile", "FROM seamless/busybox\n");
+    let no_certs = tempfile::tempdir().unwrap();
+    let path = s.path().to_str().unwrap();
+    let doctor = ["doctor", path, "--json"];
+    let registry_check = |run: &Run| -> serde_json::Value {
+        let all: serde_json::Value =
+            serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.all()));
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "registry")
+            .unwrap_or_else(|| panic!("no registry check: {}", run.all()))
+            .clone()
+    };
+
+    let refused = seamless_trusting(&s, s.path(), &doctor, no_certs.path(), None);
+    let check = registry_check(&refused);
+    assert_eq!(check["status"], "fail", "{}", refused.all());
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    let detail = check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!(
+            "the TLS certificate of registry {host} is not trusted"
+        )),
+        "{detail}"
+    );
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("SEAMLESS_REGISTRY_CA")
+            && fix.contains(&format!("{}/{host}/ca.crt", no_certs.path().display())),
+        "{fix}"
+    );
+
+    let trusted = seamless_trusting(&s, s.path(), &doctor, no_certs.path(), Some(&ca));
+    let check = registry_check(&trusted);
+    assert_eq!(check["status"], "ok", "{}", trusted.all());
+}

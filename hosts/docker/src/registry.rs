@@ -214,7 +214,8 @@ mod tests {
     fn an_untrusted_registry_certificate_names_the_engines_certs_dir() {
         let refused = "Get \"https://r.example:5000/v2/\": tls: failed to verify certificate: \
                        x509: certificate signed by unknown authority";
-        let hint = untrusted_hint("r.example:5000/shop/cart:1", refused).unwrap();
+        let hint = untrusted_hint("r.example:5000/shop/cart:1", refused)
+            .expect("an x509 refusal gets a hint");
         assert!(
             hint.contains("registry r.example:5000")
                 && hint.contains("/etc/docker/certs.d/r.example:5000/ca.crt"),

@@ -52,26 +52,8 @@ pub enum RegistryError {
         reason: String,
     },
     /// The registry's TLS certificate is not signed by a trusted CA.
-    #[error(
-        "{action} {reference}: the TLS certificate of registry {registry} is not trusted: \
-         {reason}. Trusted here: {trusted}. If {registry} uses a private CA, give Seamless \
-         that CA's certificate: set SEAMLESS_REGISTRY_CA=/path/to/ca.pem, or put it in \
-         {certs_dir}/{registry}/ca.crt"
-    )]
-    Untrusted {
-        /// What was being done.
-        action: &'static str,
-        /// The reference.
-        reference: String,
-        /// The registry (`host[:port]`).
-        registry: String,
-        /// Why the certificate was refused ([`tls::certificate_error`]).
-        reason: String,
-        /// What was trusted: the system's CAs and the extra files.
-        trusted: String,
-        /// The certs.d directory that was looked at.
-        certs_dir: String,
-    },
+    #[error(transparent)]
+    Untrusted(Box<tls::Untrusted>),
     /// A CA certificate for the registry cannot be used.
     #[error(transparent)]
     Ca(#[from] tls::CaError),
@@ -164,14 +146,14 @@ impl Registry {
         e: OciDistributionError,
     ) -> RegistryError {
         if let Some(reason) = tls::certificate_error(&e) {
-            return RegistryError::Untrusted {
+            return RegistryError::Untrusted(Box::new(tls::Untrusted {
                 action,
                 reference: reference.whole(),
                 registry: self.registry.clone(),
                 reason,
                 trusted: self.cas.describe(),
                 certs_dir: self.cas.certs_root.display().to_string(),
-            };
+            }));
         }
         RegistryError::Registry {
             action,

@@ -48,6 +48,30 @@ pub struct CaError {
     pub fix: String,
 }
 
+/// A registry whose TLS certificate is not signed by a trusted CA: the error names
+/// the registry, why the certificate was refused, what was trusted, and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{action} {reference}: the TLS certificate of registry {registry} is not trusted: \
+     {reason}. Trusted here: {trusted}. If {registry} uses a private CA, give Seamless that \
+     CA's certificate: set SEAMLESS_REGISTRY_CA=/path/to/ca.pem, or put it in \
+     {certs_dir}/{registry}/ca.crt"
+)]
+pub struct Untrusted {
+    /// What was being done.
+    pub action: &'static str,
+    /// The reference.
+    pub reference: String,
+    /// The registry (`host[:port]`).
+    pub registry: String,
+    /// Why the certificate was refused ([`certificate_error`]).
+    pub reason: String,
+    /// What was trusted ([`ExtraCas::describe`]).
+    pub trusted: String,
+    /// The certs.d directory that was looked at.
+    pub certs_dir: String,
+}
+
 /// Where a CA file was found, for the error that names it.
 #[derive(Clone, Copy)]
 enum Origin<'a> {
@@ -201,11 +225,11 @@ impl ExtraCas {
 
 /// `host` and port of `registry` (`host[:port]`, `[v6]:port`); 443 without a port.
 fn host_and_port(registry: &str) -> (String, u16) {
-    if let Some(rest) = registry.strip_prefix('[') {
-        if let Some((host, tail)) = rest.split_once(']') {
-            let port = tail.strip_prefix(':').and_then(|p| p.parse().ok());
-            return (host.to_string(), port.unwrap_or(443));
-        }
+    if let Some(rest) = registry.strip_prefix('[')
+        && let Some((host, tail)) = rest.split_once(']')
+    {
+        let port = tail.strip_prefix(':').and_then(|p| p.parse().ok());
+        return (host.to_string(), port.unwrap_or(443));
     }
     match registry.rsplit_once(':') {
         Some((host, port)) => match port.parse() {
@@ -271,10 +295,9 @@ pub fn certificate_error(e: &(dyn StdError + 'static)) -> Option<String> {
         if let Some(inner) = err
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::get_ref)
+            && let Some(found) = certificate_error(inner)
         {
-            if let Some(found) = certificate_error(inner) {
-                return Some(found);
-            }
+            return Some(found);
         }
         current = err.source();
     }

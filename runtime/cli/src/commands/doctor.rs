@@ -193,13 +193,14 @@ async fn registry(config: &Path) -> Check {
             format!("{host} answers ({} repositories)", repos.len()),
         ),
         // Its certificate is not trusted: nothing will reach it until it is.
-        Err(e @ RegistryError::Untrusted { .. }) => Check::bad(
+        Err(RegistryError::Untrusted(u)) => Check::bad(
             "registry",
             Status::Fail,
-            format!("{host}: {e}"),
+            format!("{host}: {u}"),
             format!(
                 "set SEAMLESS_REGISTRY_CA to its CA certificate (PEM), or put it in \
-                 /etc/docker/certs.d/{host}/ca.crt (the Docker engine reads it there too)"
+                 {}/{}/ca.crt (Docker's convention; the engine reads /etc/docker/certs.d)",
+                u.certs_dir, u.registry
             ),
         ),
         // A registry without a catalog (or one that needs other credentials) may
