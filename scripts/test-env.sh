@@ -14,6 +14,13 @@
 # A second registry, with basic auth (htpasswd), listens on 127.0.0.1:5002 for the
 # plugin bundle tests that push and pull with credentials; its PID goes to
 # $SEAMLESS_AUTH_REGISTRY_PIDFILE (if set).
+#
+# A third serves HTTPS on 127.0.0.1:5003 with a certificate for IP 127.0.0.1 signed by
+# a self-signed test CA, made with openssl in /var/lib/seamless-test/tls (again only
+# when missing or about to expire). The CA goes to
+# /etc/docker/certs.d/127.0.0.1:5003/ca.crt so the Docker engine trusts it; the tests
+# give it to Seamless's own client (SEAMLESS_REGISTRY_CA). Its PID goes to
+# $SEAMLESS_TLS_REGISTRY_PIDFILE (if set).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -21,6 +28,8 @@ REGISTRY_ADDR=127.0.0.1:5001
 AUTH_REGISTRY_ADDR=127.0.0.1:5002
 AUTH_REGISTRY_USER=seamless
 AUTH_REGISTRY_PASSWORD=e2e-registry-secret
+TLS_REGISTRY_ADDR=127.0.0.1:5003
+TLS_DIR=/var/lib/seamless-test/tls
 
 need_apt=()
 [ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ] || need_apt+=(docker.io)
@@ -29,6 +38,7 @@ need_apt=()
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 # scripts/test reads the workspaces' members from `cargo metadata` with jq.
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
@@ -98,17 +108,22 @@ fi
 #   127.0.0.1:5001  no auth (images of the e2e pipelines, plugin bundles)
 #   127.0.0.1:5002  basic auth (htpasswd), user seamless / password e2e-registry-secret:
 #                   plugin pushes and pulls with credentials
-# start_registry ADDR PIDFILE [USER PASSWORD]
+#   127.0.0.1:5003  HTTPS with the test CA's certificate ($TLS_DIR): the TLS tests
+# start_registry ADDR PIDFILE [USER PASSWORD [TLS_DIR]]
 start_registry() {
-  local addr=$1 pidfile=${2:-} user=${3:-} password=${4:-}
-  local curl_auth=()
-  [ -z "$user" ] || curl_auth=(-u "$user:$password")
-  answers() { curl -fsS "${curl_auth[@]}" "http://$addr/v2/" >/dev/null 2>&1; }
+  local addr=$1 pidfile=${2:-} user=${3:-} password=${4:-} tls=${5:-}
+  local curl_args=() scheme=http
+  [ -z "$user" ] || curl_args=(-u "$user:$password")
+  if [ -n "$tls" ]; then
+    scheme=https
+    curl_args+=(--cacert "$tls/ca.crt")
+  fi
+  answers() { curl -fsS "${curl_args[@]}" "$scheme://$addr/v2/" >/dev/null 2>&1; }
   if answers; then
-    echo "test-env: a registry already answers on $addr; reusing it"
+    echo "test-env: a registry already answers on $scheme://$addr; reusing it"
     return 0
   fi
-  local dir auth_config=""
+  local dir auth_config="" tls_config=""
   dir="$(mktemp -d /tmp/seamless-registry.XXXXXX)"
   mkdir "$dir/storage"
   if [ -n "$user" ]; then
@@ -117,6 +132,11 @@ start_registry() {
   htpasswd:
     realm: seamless-e2e
     path: $dir/htpasswd"
+  fi
+  if [ -n "$tls" ]; then
+    tls_config="  tls:
+    certificate: $tls/server.crt
+    key: $tls/server.key"
   fi
   cat >"$dir/config.yml" <<CONFIG
 version: 0.1
@@ -129,6 +149,7 @@ storage:
     enabled: true
 http:
   addr: $addr
+$tls_config
 $auth_config
 CONFIG
   echo "test-env: starting docker-registry on $addr (config, storage and log in $dir)"
@@ -144,7 +165,7 @@ CONFIG
     sleep 0.5
   done
   if ! answers; then
-    echo "test-env: the registry did not answer on $addr; $dir/registry.log says:"
+    echo "test-env: the registry did not answer on $scheme://$addr; $dir/registry.log says:"
     tail -n 20 "$dir/registry.log" || true
     kill "$pid" 2>/dev/null || true
     exit 1
@@ -152,10 +173,52 @@ CONFIG
   echo "test-env: registry is up on $addr (pid $pid)"
 }
 
+# make_test_ca DIR: a self-signed CA (ca.crt, ca.key) and a server certificate it signs
+# for IP 127.0.0.1 (server.crt, server.key), unless DIR has them and the server
+# certificate is valid for another week. Made in a scratch directory, then moved in.
+make_test_ca() {
+  local dir=$1
+  if [ -s "$dir/ca.crt" ] && [ -s "$dir/server.key" ] && [ -s "$dir/server.crt" ] &&
+    openssl x509 -checkend 604800 -noout -in "$dir/server.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "test-env: making the test CA and the certificate of 127.0.0.1 in $dir"
+  mkdir -p "$(dirname "$dir")"
+  local tmp
+  tmp="$(mktemp -d "$dir.new.XXXXXX")"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=Seamless test registry CA" -keyout "$tmp/ca.key" -out "$tmp/ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -subj "/CN=127.0.0.1" -keyout "$tmp/server.key" -out "$tmp/server.csr" 2>/dev/null
+  printf '%s\n' "subjectAltName=IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$tmp/server.ext"
+  openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
+    -CAcreateserial -days 825 -extfile "$tmp/server.ext" -out "$tmp/server.crt" 2>/dev/null
+  rm -f "$tmp/server.csr" "$tmp/server.ext" "$tmp/ca.srl"
+  chmod 600 "$tmp/ca.key" "$tmp/server.key"
+  chmod 755 "$tmp"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+}
+
+make_test_ca "$TLS_DIR"
+# The Docker engine trusts a registry's CA from certs.d/<host:port>/ca.crt.
+docker_certs="/etc/docker/certs.d/$TLS_REGISTRY_ADDR"
+if ! cmp -s "$TLS_DIR/ca.crt" "$docker_certs/ca.crt"; then
+  mkdir -p "$docker_certs"
+  cp "$TLS_DIR/ca.crt" "$docker_certs/ca.crt"
+  echo "test-env: the Docker engine trusts the test CA ($docker_certs/ca.crt)"
+fi
+
 start_registry "$REGISTRY_ADDR" "${SEAMLESS_REGISTRY_PIDFILE:-}"
 start_registry "$AUTH_REGISTRY_ADDR" "${SEAMLESS_AUTH_REGISTRY_PIDFILE:-}" \
   "$AUTH_REGISTRY_USER" "$AUTH_REGISTRY_PASSWORD"
+start_registry "$TLS_REGISTRY_ADDR" "${SEAMLESS_TLS_REGISTRY_PIDFILE:-}" "" "" "$TLS_DIR"
 
 echo "test-env: ready. Tests that push images use the local registry:"
 echo "  export SEAMLESS_TEST_REGISTRY=$REGISTRY_ADDR"
 echo "  export SEAMLESS_TEST_AUTH_REGISTRY=$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD@$AUTH_REGISTRY_ADDR"
+echo "  export SEAMLESS_TEST_TLS_REGISTRY=$TLS_REGISTRY_ADDR"
+echo "  export SEAMLESS_TEST_TLS_CA=$TLS_DIR/ca.crt"

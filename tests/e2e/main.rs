@@ -19,6 +19,7 @@ mod parallelism;
 mod plugin_bad_input;
 mod plugin_bundles;
 mod python_plugin;
+mod registry_tls;
 mod retries_and_sources;
 mod sandbox_limits;
 mod secrets_and_grants;

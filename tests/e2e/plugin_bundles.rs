@@ -37,7 +37,7 @@ fn seamless_in(s: &Scratch, dir: &Path, args: &[&str]) -> Run {
     Run::from(cmd.output().unwrap())
 }
 
-fn ok(run: Run, what: &str) -> Run {
+pub(crate) fn ok(run: Run, what: &str) -> Run {
     assert_eq!(run.code, 0, "{what} failed:\n{}", run.all());
     run
 }
@@ -252,7 +252,7 @@ fn a_scaffolded_plugin_is_built_pushed_found_installed_and_run_on_docker() {
     );
 }
 
-fn digest_in(out: &str) -> String {
+pub(crate) fn digest_in(out: &str) -> String {
     out.lines()
         .find_map(|l| l.trim().strip_prefix("digest: "))
         .unwrap_or_else(|| panic!("no digest in:\n{out}"))
@@ -262,7 +262,7 @@ fn digest_in(out: &str) -> String {
 
 /// A project directory holding only a plugin.toml for the `misbehave` fixture (its
 /// component is built from source with the runtime), packed without compiling.
-fn misbehave_project(dir: &Path) -> PathBuf {
+pub(crate) fn misbehave_project(dir: &Path) -> PathBuf {
     let project = dir.join("misbehave");
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(
@@ -276,7 +276,7 @@ fn misbehave_project(dir: &Path) -> PathBuf {
 }
 
 /// `seamless plugin pack` of the misbehave fixture's component into `out`.
-fn pack_misbehave(s: &Scratch, project: &Path, out: &str) -> Run {
+pub(crate) fn pack_misbehave(s: &Scratch, project: &Path, out: &str) -> Run {
     let wasm = misbehave_wasm();
     let args = [
         "plugin",
@@ -289,7 +289,7 @@ fn pack_misbehave(s: &Scratch, project: &Path, out: &str) -> Run {
     ok(seamless_in(s, project, &args), "plugin pack")
 }
 
-fn misbehave_pipeline(s: &Scratch, uses: &str, plugins: &str) {
+pub(crate) fn misbehave_pipeline(s: &Scratch, uses: &str, plugins: &str) {
     s.write("Dockerfile", "FROM seamless/busybox\n");
     s.write(
         "seamless.toml",

@@ -165,10 +165,31 @@ fn failed(doing: &str, reference: &str, err: Error, logs: &LogSink) -> HostError
     };
     let message = message.trim().to_string();
     logs(LogStream::Stderr, &message);
+    let hint = untrusted_hint(reference, &message)
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
     HostError::Backend {
         backend: BACKEND,
-        message: format!("{doing} '{reference}' failed: {message}"),
+        message: format!("{doing} '{reference}' failed: {message}{hint}"),
     }
+}
+
+/// What to do when the engine refused the registry's TLS certificate (Go's
+/// "x509: certificate signed by unknown authority" and its kin): the engine trusts a
+/// registry's CA from `/etc/docker/certs.d/<host:port>/ca.crt`.
+fn untrusted_hint(reference: &str, message: &str) -> Option<String> {
+    if !message.contains("x509:") {
+        return None;
+    }
+    let (host, _) = reference.split_once('/')?;
+    if !(host.contains('.') || host.contains(':') || host == "localhost") {
+        return None;
+    }
+    Some(format!(
+        "the Docker engine does not trust the TLS certificate of registry {host}: put the \
+         registry's CA certificate in /etc/docker/certs.d/{host}/ca.crt on the engine's \
+         machine"
+    ))
 }
 
 /// Sends status lines to the logs, each distinct line once (progress ticks repeat).
@@ -188,6 +209,22 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_untrusted_registry_certificate_names_the_engines_certs_dir() {
+        let refused = "Get \"https://r.example:5000/v2/\": tls: failed to verify certificate: \
+                       x509: certificate signed by unknown authority";
+        let hint = untrusted_hint("r.example:5000/shop/cart:1", refused)
+            .expect("an x509 refusal gets a hint");
+        assert!(
+            hint.contains("registry r.example:5000")
+                && hint.contains("/etc/docker/certs.d/r.example:5000/ca.crt"),
+            "{hint}"
+        );
+        assert_eq!(untrusted_hint("r.example:5000/shop/cart:1", "denied"), None);
+        // A Docker Hub name has no registry host to name.
+        assert_eq!(untrusted_hint("library/busybox", refused), None);
+    }
 
     #[test]
     fn references_split_into_repository_tag_and_digest() {

@@ -173,13 +173,16 @@ impl Resolver {
         if first.is_ok() {
             return first.map_err(signature_err);
         }
+        let registry_err = |source| ResolveError::Registry {
+            reference: uses.to_string(),
+            source,
+        };
         let fetched = Registry::for_registry(reference.registry())
+            .await
+            .map_err(registry_err)?
             .pull_signatures(reference, digest)
             .await
-            .map_err(|source| ResolveError::Registry {
-                reference: uses.to_string(),
-                source,
-            })?;
+            .map_err(registry_err)?;
         let signatures = self
             .store
             .add_signatures(digest, &fetched)
@@ -219,7 +222,9 @@ impl Resolver {
                 bundle
             }
             Source::Registry(reference) => {
-                let registry = Registry::for_registry(reference.registry());
+                let registry = Registry::for_registry(reference.registry())
+                    .await
+                    .map_err(registry_err)?;
                 if let Some(d) = reference.digest() {
                     if d != pin.digest {
                         return Err(moved(d.to_string()));

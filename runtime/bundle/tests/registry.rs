@@ -50,7 +50,7 @@ async fn a_bundle_is_pushed_pulled_by_tag_and_digest_and_a_moved_tag_is_seen() {
     let host = registry();
     let repo = unique_repo();
     let tag_ref = parse_reference(&format!("{host}/{repo}:1.0.0")).unwrap();
-    let client = Registry::for_registry(&host);
+    let client = Registry::for_registry(&host).await.unwrap();
     let first = bundle("1.0.0", 1);
     let digest = client.push(&first, &tag_ref).await.unwrap();
     assert_eq!(digest, first.digest());
@@ -75,7 +75,7 @@ async fn a_bundle_is_pushed_pulled_by_tag_and_digest_and_a_moved_tag_is_seen() {
 async fn what_is_not_a_good_bundle_is_refused() {
     let host = registry();
     let repo = unique_repo();
-    let client = Registry::for_registry(&host);
+    let client = Registry::for_registry(&host).await.unwrap();
     let missing = parse_reference(&format!("{host}/{repo}:nothing")).unwrap();
     let err = client.pull(&missing).await.unwrap_err();
     assert!(matches!(err, RegistryError::Registry { .. }), "{err}");

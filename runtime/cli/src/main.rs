@@ -16,10 +16,12 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     // The server logs what it receives and runs; the other commands print progress.
     let serving = matches!(cli.command, args::Command::Serve(_));
+    // rustls-platform-verifier logs each certificate it refuses; the registry error
+    // that follows says more (which registry, what is trusted, the fix).
     let default_filter = if serving {
-        "warn,seamless_server=info"
+        "warn,seamless_server=info,rustls_platform_verifier=off"
     } else {
-        "warn"
+        "warn,rustls_platform_verifier=off"
     };
     tracing_subscriber::fmt()
         .with_env_filter(

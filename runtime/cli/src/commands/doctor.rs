@@ -5,6 +5,7 @@
 
 use crate::args::DoctorArgs;
 use crate::output;
+use seamless_bundle::registry::{Registry, RegistryError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -175,11 +176,32 @@ async fn registry(config: &Path) -> Check {
                 );
             }
         };
-    let client = seamless_bundle::registry::Registry::for_registry(probe.registry());
+    let client = match Registry::for_registry(probe.registry()).await {
+        Ok(c) => c,
+        Err(e) => {
+            return Check::bad(
+                "registry",
+                Status::Fail,
+                format!("{host}: {e}"),
+                "fix or remove the CA file it names",
+            );
+        }
+    };
     match client.repositories(&probe).await {
         Ok(repos) => Check::ok(
             "registry",
             format!("{host} answers ({} repositories)", repos.len()),
+        ),
+        // Its certificate is not trusted: nothing will reach it until it is.
+        Err(RegistryError::Untrusted(u)) => Check::bad(
+            "registry",
+            Status::Fail,
+            format!("{host}: {u}"),
+            format!(
+                "set SEAMLESS_REGISTRY_CA to its CA certificate (PEM), or put it in \
+                 {}/{}/ca.crt (Docker's convention; the engine reads /etc/docker/certs.d)",
+                u.certs_dir, u.registry
+            ),
         ),
         // A registry without a catalog (or one that needs other credentials) may
         // still take pushes, so this is a warning.

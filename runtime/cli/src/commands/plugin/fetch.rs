@@ -28,7 +28,7 @@ pub async fn fetch(reference: &str, root: &Path) -> Result<Fetched> {
             })
         }
         Source::Registry(r) => {
-            let registry = Registry::for_registry(r.registry());
+            let registry = Registry::for_registry(r.registry()).await?;
             let bundle = registry.pull(&r).await?;
             let signatures = registry.pull_signatures(&r, &bundle.digest()).await?;
             Ok(Fetched { bundle, signatures })

@@ -37,6 +37,7 @@ pub async fn push(args: &PushArgs) -> Result<ExitCode> {
         bail!("push to a tag (registry/repository:tag), not to a digest");
     }
     let digest = Registry::for_registry(reference.registry())
+        .await?
         .push(&bundle, &reference)
         .await?;
     println!(
@@ -67,7 +68,7 @@ fn matches(query: &str, repository: &str, description: &str, title: &str) -> boo
 /// tag's annotations.
 pub async fn search(args: &SearchArgs) -> Result<ExitCode> {
     let probe = parse_reference(&format!("{}/catalog:latest", args.registry))?;
-    let registry = Registry::for_registry(probe.registry());
+    let registry = Registry::for_registry(probe.registry()).await?;
     let mut found = Vec::new();
     for repo in registry.repositories(&probe).await? {
         let repo_ref = parse_reference(&format!("{}/{repo}:latest", args.registry))?;
@@ -146,7 +147,7 @@ pub async fn sign(args: &SignArgs, store: &PluginStore) -> Result<ExitCode> {
             );
         }
         Source::Registry(reference) => {
-            let registry = Registry::for_registry(reference.registry());
+            let registry = Registry::for_registry(reference.registry()).await?;
             let digest = registry.resolve(&reference).await?;
             let signature = key.sign(&digest);
             let at = registry.push_signature(&reference, &signature).await?;

@@ -3,20 +3,26 @@
 //! layout: digests, media types, sizes, the manifest), resolve a tag to its digest,
 //! list tags and repositories.
 //!
-//! Credentials ([`auth_for`]): `SEAMLESS_REGISTRY_TOKEN` (bearer), or
-//! `SEAMLESS_REGISTRY_USERNAME` and `SEAMLESS_REGISTRY_PASSWORD` (basic), or the
-//! registry's entry in the Docker config (`$DOCKER_CONFIG/config.json`, else
-//! `~/.docker/config.json`), else anonymous. Registries on loopback addresses are spoken
-//! to over plain HTTP (as Docker does); others over HTTPS, unless listed in
-//! `SEAMLESS_INSECURE_REGISTRIES` (comma-separated `host:port`).
+//! Credentials: [`auth`]. Registries are spoken to over HTTPS, unless listed in
+//! `SEAMLESS_INSECURE_REGISTRIES` (comma-separated `host:port`); a registry on a
+//! loopback address is spoken to over HTTPS if it answers TLS, else over plain HTTP (as
+//! Docker does). The certificate is always verified, against the system's CA
+//! certificates plus those of [`tls`] (`SEAMLESS_REGISTRY_CA`, Docker's
+//! `certs.d/<host:port>/*.crt`); one that is not trusted is refused with
+//! [`RegistryError::Untrusted`], which says how to trust it.
+
+pub mod auth;
+pub mod tls;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
+
+pub use auth::auth_for;
+use tls::ExtraCas;
 
 use crate::oci::{Descriptor, EMPTY_JSON, ImageManifest};
 use crate::signature::BundleSignature;
@@ -43,6 +49,20 @@ pub enum RegistryError {
         /// The reference.
         reference: String,
         /// The registry's answer.
+        reason: String,
+    },
+    /// The registry's TLS certificate is not signed by a trusted CA.
+    #[error(transparent)]
+    Untrusted(Box<tls::Untrusted>),
+    /// A CA certificate for the registry cannot be used.
+    #[error(transparent)]
+    Ca(#[from] tls::CaError),
+    /// The HTTP client could not be made.
+    #[error("cannot make a client for registry {registry}: {reason}")]
+    Client {
+        /// The registry.
+        registry: String,
+        /// Why.
         reason: String,
     },
     /// The registry answered with something that is not a good bundle.
@@ -74,11 +94,15 @@ fn is_loopback(host: &str) -> bool {
 pub struct Registry {
     client: Client,
     auth: RegistryAuth,
+    registry: String,
+    cas: ExtraCas,
 }
 
 impl Registry {
-    /// A client for `registry` (`host[:port]`).
-    pub fn for_registry(registry: &str) -> Self {
+    /// A client for `registry` (`host[:port]`): its protocol (a loopback registry is
+    /// probed for TLS), the extra CA certificates it trusts and its credentials. Fails
+    /// when a CA file cannot be used.
+    pub async fn for_registry(registry: &str) -> Result<Self, RegistryError> {
         // TLS uses ring (already built for the rest of the runtime); installing it
         // twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -89,20 +113,48 @@ impl Registry {
             .filter(|h| !h.is_empty())
             .map(str::to_string)
             .collect();
-        if is_loopback(registry) {
+        if is_loopback(registry)
+            && !plain.iter().any(|h| h == registry)
+            && !tls::speaks_tls(registry).await
+        {
             plain.push(registry.to_string());
         }
+        let cas = ExtraCas::from_env(registry)?;
         let config = ClientConfig {
             protocol: ClientProtocol::HttpsExcept(plain),
+            extra_root_certificates: cas.to_oci(),
             ..ClientConfig::default()
         };
-        Self {
-            client: Client::new(config),
+        let client = Client::try_from(config).map_err(|e| RegistryError::Client {
+            registry: registry.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            client,
             auth: auth_for(registry),
-        }
+            registry: registry.to_string(),
+            cas,
+        })
     }
 
-    fn fail(action: &'static str, reference: &Reference, e: OciDistributionError) -> RegistryError {
+    /// The error for `e` while doing `action` to `reference`: [`RegistryError::Untrusted`]
+    /// when the registry's certificate was refused.
+    fn fail(
+        &self,
+        action: &'static str,
+        reference: &Reference,
+        e: OciDistributionError,
+    ) -> RegistryError {
+        if let Some(reason) = tls::certificate_error(&e) {
+            return RegistryError::Untrusted(Box::new(tls::Untrusted {
+                action,
+                reference: reference.whole(),
+                registry: self.registry.clone(),
+                reason,
+                trusted: self.cas.describe(),
+                certs_dir: self.cas.certs_root.display().to_string(),
+            }));
+        }
         RegistryError::Registry {
             action,
             reference: reference.whole(),
@@ -124,19 +176,19 @@ impl Registry {
         self.client
             .auth(reference, &self.auth, oci_client::RegistryOperation::Push)
             .await
-            .map_err(|e| Self::fail("signing in to push", reference, e))?;
+            .map_err(|e| self.fail("signing in to push", reference, e))?;
         for bytes in blobs {
             let d = digest::of(&bytes);
             self.client
                 .push_blob(reference, bytes, &d)
                 .await
-                .map_err(|e| Self::fail("pushing a blob of", reference, e))?;
+                .map_err(|e| self.fail("pushing a blob of", reference, e))?;
         }
         let content_type = http::HeaderValue::from_static(media::OCI_MANIFEST);
         self.client
             .push_manifest_raw(reference, bundle.oci_manifest.clone(), content_type)
             .await
-            .map_err(|e| Self::fail("pushing the manifest of", reference, e))?;
+            .map_err(|e| self.fail("pushing the manifest of", reference, e))?;
         Ok(bundle.digest())
     }
 
@@ -146,7 +198,7 @@ impl Registry {
             .client
             .pull_manifest_raw(reference, &self.auth, &[media::OCI_MANIFEST])
             .await
-            .map_err(|e| Self::fail("resolving", reference, e))?;
+            .map_err(|e| self.fail("resolving", reference, e))?;
         Ok(digest::of(&bytes))
     }
 
@@ -161,7 +213,7 @@ impl Registry {
             .client
             .pull_manifest_raw(reference, &self.auth, &[media::OCI_MANIFEST])
             .await
-            .map_err(|e| Self::fail("pulling", reference, e))?;
+            .map_err(|e| self.fail("pulling", reference, e))?;
         if bytes.len() as u64 > MAX_MANIFEST {
             return Err(bad(BundleError::TooLarge {
                 what: "the OCI manifest".into(),
@@ -192,7 +244,7 @@ impl Registry {
             self.client
                 .pull_blob(reference, &to_oci(layer), &mut out)
                 .await
-                .map_err(|e| Self::fail("pulling a layer of", reference, e))?;
+                .map_err(|e| self.fail("pulling a layer of", reference, e))?;
             blobs.insert(layer.digest.clone(), out);
         }
         layout::bundle_from_manifest(&bytes, |what, d, limit| {
@@ -221,7 +273,7 @@ impl Registry {
             .client
             .pull_manifest_raw(reference, &self.auth, &[media::OCI_MANIFEST])
             .await
-            .map_err(|e| Self::fail("reading", reference, e))?;
+            .map_err(|e| self.fail("reading", reference, e))?;
         let doc: ImageManifest =
             serde_json::from_slice(&bytes).map_err(|e| RegistryError::Bundle {
                 reference: reference.whole(),
@@ -270,7 +322,7 @@ impl Registry {
             {
                 return Ok(Vec::new());
             }
-            Err(e) => return Err(Self::fail("reading the signatures of", &sig_ref, e)),
+            Err(e) => return Err(self.fail("reading the signatures of", &sig_ref, e)),
         };
         let bad = |m: String| RegistryError::Bundle {
             reference: sig_ref.whole(),
@@ -298,7 +350,7 @@ impl Registry {
         self.client
             .pull_blob(&sig_ref, &to_oci(layer), &mut out)
             .await
-            .map_err(|e| Self::fail("pulling the signatures of", &sig_ref, e))?;
+            .map_err(|e| self.fail("pulling the signatures of", &sig_ref, e))?;
         digest::verify("the signatures", &out, &layer.digest).map_err(|source| {
             RegistryError::Bundle {
                 reference: sig_ref.whole(),
@@ -340,19 +392,19 @@ impl Registry {
         self.client
             .auth(&sig_ref, &self.auth, oci_client::RegistryOperation::Push)
             .await
-            .map_err(|e| Self::fail("signing in to push", &sig_ref, e))?;
+            .map_err(|e| self.fail("signing in to push", &sig_ref, e))?;
         for bytes in [EMPTY_JSON.to_vec(), body] {
             let d = digest::of(&bytes);
             self.client
                 .push_blob(&sig_ref, bytes, &d)
                 .await
-                .map_err(|e| Self::fail("pushing a blob of", &sig_ref, e))?;
+                .map_err(|e| self.fail("pushing a blob of", &sig_ref, e))?;
         }
         let content_type = http::HeaderValue::from_static(media::OCI_MANIFEST);
         self.client
             .push_manifest_raw(&sig_ref, manifest, content_type)
             .await
-            .map_err(|e| Self::fail("pushing the signatures to", &sig_ref, e))?;
+            .map_err(|e| self.fail("pushing the signatures to", &sig_ref, e))?;
         Ok(sig_ref)
     }
 
@@ -362,7 +414,7 @@ impl Registry {
             .client
             .list_tags(reference, &self.auth, None, None)
             .await
-            .map_err(|e| Self::fail("listing the tags of", reference, e))?;
+            .map_err(|e| self.fail("listing the tags of", reference, e))?;
         Ok(answer.tags)
     }
 
@@ -372,7 +424,7 @@ impl Registry {
             .client
             .catalog(reference, &self.auth, None, None)
             .await
-            .map_err(|e| Self::fail("listing the repositories of", reference, e))?;
+            .map_err(|e| self.fail("listing the repositories of", reference, e))?;
         Ok(answer.repositories)
     }
 }
@@ -386,64 +438,6 @@ fn to_oci(d: &Descriptor) -> oci_client::manifest::OciDescriptor {
     }
 }
 
-fn docker_config() -> Option<PathBuf> {
-    match std::env::var_os("DOCKER_CONFIG") {
-        Some(dir) => Some(PathBuf::from(dir).join("config.json")),
-        None => std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker/config.json")),
-    }
-}
-
-/// The credentials for `registry`: see the module's documentation.
-pub fn auth_for(registry: &str) -> RegistryAuth {
-    if let Ok(token) = std::env::var("SEAMLESS_REGISTRY_TOKEN") {
-        return RegistryAuth::Bearer(token);
-    }
-    if let (Ok(user), Ok(password)) = (
-        std::env::var("SEAMLESS_REGISTRY_USERNAME"),
-        std::env::var("SEAMLESS_REGISTRY_PASSWORD"),
-    ) {
-        return RegistryAuth::Basic(user, password);
-    }
-    docker_config()
-        .and_then(|p| std::fs::read(p).ok())
-        .and_then(|bytes| from_docker_config(&bytes, registry))
-        .unwrap_or(RegistryAuth::Anonymous)
-}
-
-/// The entry for `registry` in a Docker `config.json` (`auth`: base64 `user:password`,
-/// or `identitytoken`).
-fn from_docker_config(bytes: &[u8], registry: &str) -> Option<RegistryAuth> {
-    let config: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let auths = config.get("auths")?.as_object()?;
-    let entry = auths
-        .iter()
-        .find(|(k, _)| {
-            let k = k
-                .trim_start_matches("https://")
-                .trim_start_matches("http://");
-            k.trim_end_matches('/') == registry
-        })?
-        .1;
-    if let Some(token) = entry.get("identitytoken").and_then(|t| t.as_str()) {
-        return Some(RegistryAuth::Bearer(token.to_string()));
-    }
-    let encoded = entry.get("auth")?.as_str()?;
-    let decoded = base64_decode(encoded)?;
-    let (user, password) = decoded.split_once(':')?;
-    Some(RegistryAuth::Basic(user.to_string(), password.to_string()))
-}
-
-/// Standard base64 (with or without padding), as UTF-8.
-fn base64_decode(s: &str) -> Option<String> {
-    use base64::Engine as _;
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    String::from_utf8(engine.decode(s.trim()).ok()?).ok()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -451,24 +445,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn docker_config_entries_give_basic_or_bearer_credentials() {
-        let config = br#"{"auths": {"https://r.example:5000/": {"auth": "dXNlcjpwYXNz"},
-                                     "t.example": {"identitytoken": "tok"}}}"#;
-        match from_docker_config(config, "r.example:5000") {
-            Some(RegistryAuth::Basic(u, p)) => {
-                assert_eq!((u.as_str(), p.as_str()), ("user", "pass"))
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(
-            matches!(from_docker_config(config, "t.example"), Some(RegistryAuth::Bearer(t)) if t == "tok")
-        );
-        assert!(from_docker_config(config, "other.example").is_none());
-        assert_eq!(base64_decode("YWxpY2U6czNjcjN0").unwrap(), "alice:s3cr3t");
-    }
-
-    #[test]
-    fn loopback_registries_are_plain_http() {
+    fn loopback_registries_are_recognised() {
         assert!(is_loopback("127.0.0.1:5001") && is_loopback("localhost:5000"));
         assert!(!is_loopback("ghcr.io"));
         assert!(parse_reference("127.0.0.1:5001/plugins/lint:1.0.0").is_ok());
