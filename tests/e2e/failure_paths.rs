@@ -87,6 +87,9 @@ fn set_registry(d: &Deploy, url: &str) -> String {
 #[test]
 fn a_failed_push_fails_the_build_skips_the_deploy_and_names_the_registry() {
     let nowhere = format!("127.0.0.1:{}", closed_port());
+    // Declared first, so dropped last: after `d` has removed the deployed containers
+    // that use one of these images.
+    let _images: [Images; 3];
     let d = Deploy::new(
         "push",
         false,
@@ -95,7 +98,7 @@ fn a_failed_push_fails_the_build_skips_the_deploy_and_names_the_registry() {
     let pid = std::process::id();
     let working = format!("{}/e2e-fail-{pid}", test_registry());
     let auth = format!("{}/e2e-fail-{pid}", auth_registry_host());
-    let _images = [&format!("{nowhere}/e2e"), &auth, &working]
+    _images = [&format!("{nowhere}/e2e"), &auth, &working]
         .map(|registry| Images(format!("{registry}/{}", d.service)));
     d.commit("v1", true);
 
