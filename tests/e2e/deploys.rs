@@ -121,7 +121,7 @@ impl Deploy {
     }
 
     /// `seamless run` in the foreground, the gate approved in advance.
-    fn run(&self) -> Run {
+    pub(crate) fn run(&self) -> Run {
         self.s.run(&["--host", "docker", "--approve"])
     }
 
@@ -154,12 +154,12 @@ impl Deploy {
     }
 
     /// `seamless <args>` with this data directory.
-    fn cli(&self, args: &[&str]) -> Run {
+    pub(crate) fn cli(&self, args: &[&str]) -> Run {
         self.s.seamless(args, &[])
     }
 
     /// `seamless rollback <service> --env <env> <how> --path <repo>`.
-    fn rollback(&self, how: &[&str]) -> Run {
+    pub(crate) fn rollback(&self, how: &[&str]) -> Run {
         let mut args = vec!["rollback", &self.service, "--env", &self.env];
         args.extend_from_slice(how);
         args.extend_from_slice(&["--host", "docker", "--path"]);
@@ -181,11 +181,11 @@ impl Deploy {
     }
 
     /// The revisions of the service in the environment, newest first.
-    fn revisions(&self) -> Vec<Revision> {
+    pub(crate) fn revisions(&self) -> Vec<Revision> {
         self.store.revisions(&self.service, &self.env).unwrap()
     }
 
-    fn serving(&self) -> Revision {
+    pub(crate) fn serving(&self) -> Revision {
         let serving = self.store.current_revision(&self.service, &self.env);
         serving.unwrap().expect("a serving revision")
     }
@@ -194,7 +194,7 @@ impl Deploy {
     /// Its positive controls (the query finds a live deploy) are in
     /// `unhealthy_deploy_is_abandoned_while_the_old_version_serves_every_request` and
     /// `approving_a_waiting_run_deploys_it`, the counterpart of the rejection test.
-    fn deployed_images(&self) -> Vec<String> {
+    pub(crate) fn deployed_images(&self) -> Vec<String> {
         let label = format!("label=dev.seamless.deploy.service={}", self.service);
         let images = docker(&["ps", "-a", "--filter", &label, "--format", "{{.Image}}"]);
         images.lines().map(str::to_owned).collect()
@@ -261,7 +261,7 @@ impl Drop for Background {
 }
 
 /// Polls `f` every 100 ms until it returns something; panics after `within`.
-fn until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + within;
     loop {
         if let Some(value) = f() {
@@ -276,14 +276,14 @@ fn until<T>(what: &str, within: Duration, mut f: impl FnMut() -> Option<T>) -> T
 }
 
 /// Asserts that `text` contains every one of `parts`.
-fn assert_says(text: &str, parts: &[&str]) {
+pub(crate) fn assert_says(text: &str, parts: &[&str]) {
     for part in parts {
         assert!(text.contains(part), "expected {part:?} in:\n{text}");
     }
 }
 
 /// `git -C dir <args>`; returns its trimmed stdout.
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -298,7 +298,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// An HTTP status and the trimmed body, or why there was no answer.
 pub(crate) type Answer = Result<(u16, String), String>;
 
-fn ok(version: &str) -> Answer {
+pub(crate) fn ok(version: &str) -> Answer {
     Ok((200, version.to_owned()))
 }
 

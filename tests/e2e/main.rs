@@ -14,6 +14,7 @@ mod config_errors;
 mod dashboard;
 mod deploys;
 mod durability;
+mod failure_paths;
 mod hello_pipeline;
 mod parallelism;
 mod plugin_bad_input;

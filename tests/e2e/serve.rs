@@ -18,6 +18,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 mod api;
+mod failure_paths;
 mod fuzz;
 mod github;
 

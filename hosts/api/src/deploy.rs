@@ -98,4 +98,9 @@ pub trait DeployHost: Send + Sync {
     /// Removes every candidate that `run_id` started and never promoted, such as those
     /// left by a crash. Returns how many containers were removed.
     async fn remove_unpromoted(&self, run_id: &str) -> Result<usize, HostError>;
+
+    /// Whether a candidate of `image` could start: `Ok` when the backend has the image
+    /// or its registry serves it (asked without pulling it), [`HostError::NotFound`]
+    /// saying why when neither. A rollback asks before it starts anything.
+    async fn check_image(&self, image: &str) -> Result<(), HostError>;
 }

@@ -1,5 +1,5 @@
 //! Moves images between the engine and registries: push returns the registry's digest,
-//! `ensure` pulls only what is missing.
+//! `ensure` pulls only what is missing, `available` asks whether an image could be had.
 //!
 //! Progress goes to the [`LogSink`] once per distinct status line, not per progress tick.
 //! The push digest comes from the engine's last status line
@@ -122,6 +122,27 @@ pub(crate) async fn ensure(
     Ok(())
 }
 
+/// `Ok` when the engine has `reference` or its registry serves it (asked for the
+/// manifest, without pulling); [`HostError::NotFound`] with the registry's answer when
+/// neither.
+pub(crate) async fn available(docker: &Docker, reference: &str) -> Result<(), HostError> {
+    if reference.trim().is_empty() {
+        return Err(HostError::Invalid(
+            "image reference is empty; name an image such as 'registry:5000/app:1'".to_string(),
+        ));
+    }
+    if image::exists(docker, reference).await? {
+        return Ok(());
+    }
+    match docker.inspect_registry_image(reference, None).await {
+        Ok(_) => Ok(()),
+        Err(err) => Err(HostError::NotFound(format!(
+            "this engine does not have '{reference}', and no registry serves it ({})",
+            engine_message(err)
+        ))),
+    }
+}
+
 /// The digest in a push status line such as `1: digest: sha256:ab... size: 528`.
 fn digest_in(status: &str) -> Option<&str> {
     let (_, rest) = status.split_once("digest: ")?;
@@ -158,12 +179,7 @@ async fn repo_digest(docker: &Docker, repository: &str, tag: &str) -> Result<Str
 
 /// A failed push or pull, with the engine's message, also sent to the logs.
 fn failed(doing: &str, reference: &str, err: Error, logs: &LogSink) -> HostError {
-    let message = match err {
-        Error::DockerStreamError { error } => error,
-        Error::DockerResponseServerError { message, .. } => message,
-        other => other.to_string(),
-    };
-    let message = message.trim().to_string();
+    let message = engine_message(err);
     logs(LogStream::Stderr, &message);
     let hint = untrusted_hint(reference, &message)
         .map(|h| format!("; {h}"))
@@ -190,6 +206,16 @@ fn untrusted_hint(reference: &str, message: &str) -> Option<String> {
          registry's CA certificate in /etc/docker/certs.d/{host}/ca.crt on the engine's \
          machine"
     ))
+}
+
+/// What the engine said, without bollard's wrapping.
+fn engine_message(err: Error) -> String {
+    let message = match err {
+        Error::DockerStreamError { error } => error,
+        Error::DockerResponseServerError { message, .. } => message,
+        other => other.to_string(),
+    };
+    message.trim().to_string()
 }
 
 /// Sends status lines to the logs, each distinct line once (progress ticks repeat).

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use seamless_core::config::{Limits, StageOrigin};
 use wasmtime::Trap;
 
-use crate::bindings::seamless::plugin::types::{Outcome, StageError, TestCounts as WitCounts};
+use crate::bindings::seamless::plugin::types::{
+    HostError, Outcome, StageError, TestCounts as WitCounts,
+};
 use crate::capabilities::CapabilityDenied;
 use crate::error::StageFailure;
 use crate::failure_messages::{memory_failure, timeout_failure};
@@ -28,6 +30,18 @@ fn counts(c: WitCounts) -> TestCounts {
         passed: c.passed,
         failed: c.failed,
         skipped: c.skipped,
+    }
+}
+
+/// A host error as a reader wants it: the backend's message as it is (not Rust's
+/// debug form, which escapes the quotes of the registry's answer), the other kinds
+/// named.
+fn host_error(e: &HostError) -> String {
+    match e {
+        HostError::Denied(m) => format!("denied: {m}"),
+        HostError::NotFound(m) => format!("not found: {m}"),
+        HostError::Invalid(m) => format!("invalid: {m}"),
+        HostError::Backend(m) => m.clone(),
     }
 }
 
@@ -72,7 +86,8 @@ pub(crate) fn report(
             }
             (None, Err(StageError::InvalidConfig(m))) => Err(StageFailure::InvalidConfig(m)),
             (None, Err(StageError::Host(e))) => Err(StageFailure::Host(format!(
-                "{who}: host call failed: {e:?}"
+                "{who}: host call failed: {}",
+                host_error(&e)
             ))),
         },
     };
@@ -81,5 +96,20 @@ pub(crate) fn report(
         outputs,
         tests,
         busy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_error_reads_as_its_message() {
+        let pushed = "docker: pushing '127.0.0.1:5002/app:1' failed: Get \"http://127.0.0.1:5002/v2/\": no basic auth credentials";
+        assert_eq!(host_error(&HostError::Backend(pushed.into())), pushed);
+        assert_eq!(
+            host_error(&HostError::NotFound("secret 'API_TOKEN'".into())),
+            "not found: secret 'API_TOKEN'"
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! Rollback: redeploy an earlier healthy revision of a service through the stage that
 //! deploys to its environment, as a run of its own (trigger `rollback`) that records a
-//! new revision.
+//! new revision. A revision whose image is gone is refused before that run starts
+//! ([`check_image`]), so a refused rollback records nothing and leaves what serves alone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use seamless_core::config::{Config, Trigger, When};
-use seamless_core::deploy::Revision;
+use seamless_core::deploy::{Revision, pinned_image};
 use seamless_core::plan::{RunPlan, StageInstance};
+use seamless_host_api::{ContainerHost, HostError};
 
 use crate::RunRequest;
 
@@ -39,6 +41,9 @@ pub enum RollbackError {
     /// No revision fits the target.
     #[error("{0}")]
     NoRevision(String),
+    /// The target's image is gone, or the backend could not check it.
+    #[error("{0}")]
+    Image(String),
 }
 
 /// The revision `target` names among `revisions` (newest first).
@@ -85,6 +90,30 @@ pub fn pick<'a>(
                     ))
                 })
         }
+    }
+}
+
+/// Refuses `target` when its image is gone: the backend no longer has the image the
+/// deploy would run (pinned to its digest when known) and no registry serves it. A
+/// backend that cannot deploy is not asked; the rollback run says so.
+pub async fn check_image(host: &dyn ContainerHost, target: &Revision) -> Result<(), RollbackError> {
+    let Some(deployer) = host.deployer() else {
+        return Ok(());
+    };
+    let image = pinned_image(&target.image, target.digest.as_deref());
+    let short = target.commit_sha.short();
+    match deployer.check_image(&image).await {
+        Ok(()) => Ok(()),
+        Err(HostError::NotFound(why)) => Err(RollbackError::Image(format!(
+            "cannot roll back {} in {} to revision {} (commit {short}): its image '{image}' \
+             is gone: {why}; rebuild it by running the pipeline on commit {short} again, or \
+             roll back to another revision (`seamless deployments` lists them)",
+            target.service, target.environment, target.id
+        ))),
+        Err(e) => Err(RollbackError::Image(format!(
+            "cannot roll back {} in {} to revision {}: checking its image '{image}' failed: {e}",
+            target.service, target.environment, target.id
+        ))),
     }
 }
 

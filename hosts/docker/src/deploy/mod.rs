@@ -109,4 +109,8 @@ impl DeployHost for DockerDeployer {
     async fn remove_unpromoted(&self, run_id: &str) -> Result<usize, HostError> {
         candidate::remove_unpromoted(&self.docker, run_id).await
     }
+
+    async fn check_image(&self, image: &str) -> Result<(), HostError> {
+        crate::registry::available(&self.docker, image).await
+    }
 }

@@ -152,3 +152,37 @@ async fn pushing_an_image_that_does_not_exist_is_not_found() {
     let err = host.push_image(&reference, sink).await.unwrap_err();
     assert!(matches!(err, HostError::NotFound(_)), "{err}");
 }
+
+#[tokio::test]
+async fn check_image_finds_an_image_on_the_engine_or_in_its_registry_and_names_a_gone_one() {
+    use seamless_host_api::DeployHost;
+    let registry = registry();
+    let repository = format!("{registry}/seamless-test/{}", unique("check"));
+    let reference = format!("{repository}:v1");
+    let _image = ImageCleanup(reference.clone());
+    tag_busybox(&repository, "v1").await;
+    let host = host().await;
+    let deployer = host.docker_deployer();
+    // On the engine only: there.
+    deployer.check_image(&reference).await.unwrap();
+
+    // Pushed, then removed from the engine: its registry serves it.
+    let (sink, _) = collector();
+    host.push_image(&reference, sink).await.unwrap();
+    let removed = std::process::Command::new("docker")
+        .args(["rmi", &reference])
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+    deployer.check_image(&reference).await.unwrap();
+
+    // Never pushed, not on the engine: gone, and the error says which image.
+    let gone = format!("{repository}:never-pushed");
+    let err = deployer.check_image(&gone).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, HostError::NotFound(_)), "{message}");
+    assert!(
+        message.contains(&format!("this engine does not have '{gone}'")),
+        "{message}"
+    );
+}

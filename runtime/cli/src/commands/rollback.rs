@@ -5,7 +5,9 @@ use super::EXIT_INVALID;
 use super::session::{Session, follow, report};
 use crate::args::RollbackArgs;
 use anyhow::{Context, Result};
-use seamless_scheduler::rollback::{RollbackTarget, deploy_stage, pick, rollback_request};
+use seamless_scheduler::rollback::{
+    RollbackTarget, check_image, deploy_stage, pick, rollback_request,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,6 +32,8 @@ pub async fn rollback(args: RollbackArgs, data_dir: Option<PathBuf>) -> Result<E
         None => RollbackTarget::Previous,
     };
     let target = pick(&revisions, target)?;
+    // Before anything starts: a gone image is refused with nothing recorded.
+    check_image(session.host.as_ref(), target).await?;
     let request = rollback_request(
         Arc::new(config.clone()),
         config_text,

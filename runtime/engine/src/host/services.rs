@@ -16,7 +16,7 @@ use crate::deploy_context::DeployContext;
 use crate::deploy_lock::{DeployLock, acquire};
 use crate::stage_log::LogSource;
 use crate::state::StageState;
-use seamless_core::deploy::Revision;
+use seamless_core::deploy::{Revision, pinned_image};
 use seamless_host_api::{Candidate, CandidateSpec, DeployHost, LogSink};
 use std::sync::Arc;
 
@@ -57,24 +57,6 @@ impl StageState {
 
 fn ledger_error(e: String) -> HostError {
     HostError::Backend(format!("cannot record the deploy: {e}"))
-}
-
-/// The reference to run: `repo@digest` when the digest is known, so the deploy runs
-/// exactly what was pushed.
-fn pinned_image(image: &str, digest: Option<&str>) -> String {
-    let Some(digest) = digest.filter(|d| d.starts_with("sha256:")) else {
-        return image.to_string();
-    };
-    if image.contains('@') {
-        return image.to_string();
-    }
-    let (path, last) = image.rsplit_once('/').unwrap_or(("", image));
-    let name = last.split(':').next().unwrap_or(last);
-    if path.is_empty() {
-        format!("{name}@{digest}")
-    } else {
-        format!("{path}/{name}@{digest}")
-    }
 }
 
 fn to_wit(r: Revision) -> WitRevision {
@@ -312,21 +294,4 @@ fn now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pinned_image;
-
-    #[test]
-    fn a_known_digest_pins_the_image() {
-        let d = "sha256:abc";
-        assert_eq!(
-            pinned_image("127.0.0.1:5001/shop/web:3f2a", Some(d)),
-            "127.0.0.1:5001/shop/web@sha256:abc"
-        );
-        assert_eq!(pinned_image("web:1", Some(d)), "web@sha256:abc");
-        assert_eq!(pinned_image("web:1", None), "web:1");
-        assert_eq!(pinned_image("web@sha256:x", Some(d)), "web@sha256:x");
-    }
 }

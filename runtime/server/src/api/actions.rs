@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use seamless_core::config::Trigger;
 use seamless_core::plan::PlanFilter;
 use seamless_scheduler::RunRequest;
+use seamless_scheduler::rollback::check_image;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -190,6 +191,11 @@ pub async fn rollback(
         commit: body.commit.as_deref(),
     };
     let store = &state.runtime.store;
-    let (request, what) = requests::rollback(store, &pipeline, &service, &body.environment, to)?;
+    let (request, what, target) =
+        requests::rollback(store, &pipeline, &service, &body.environment, to)?;
+    // Before the run starts: a gone image is refused with nothing recorded.
+    check_image(state.runtime.host.as_ref(), &target)
+        .await
+        .map_err(|e| ApiError::conflict(e.to_string()))?;
     start(&state, &who, request, &what).await
 }

@@ -5,6 +5,7 @@
 
 use seamless_core::commit::Commit;
 use seamless_core::config::Trigger;
+use seamless_core::deploy::Revision;
 use seamless_core::plan::{PlanFilter, plan};
 use seamless_engine::SourceSpec;
 use seamless_scheduler::rollback::{
@@ -139,14 +140,16 @@ pub struct RollbackTo<'a> {
 }
 
 /// A run that redeploys an earlier healthy revision of `service` in `env` (default:
-/// the newest before the one serving now), and a line saying what it rolls back.
+/// the newest before the one serving now), a line saying what it rolls back, and the
+/// revision it goes back to (whose image the caller checks with
+/// [`seamless_scheduler::rollback::check_image`] before starting the run).
 pub fn rollback(
     store: &Store,
     pipeline: &Pipeline,
     service: &str,
     env: &str,
     to: RollbackTo<'_>,
-) -> Result<(RunRequest, String), RequestError> {
+) -> Result<(RunRequest, String, Revision), RequestError> {
     deploy_stage(&pipeline.config, service, env).map_err(|e| match e {
         RollbackError::NoService { .. } => RequestError::NotFound(e.to_string()),
         other => RequestError::Invalid(other.to_string()),
@@ -172,5 +175,5 @@ pub fn rollback(
         target,
     )
     .map_err(|e| RequestError::Invalid(e.to_string()))?;
-    Ok((request, what))
+    Ok((request, what, target.clone()))
 }
