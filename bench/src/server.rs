@@ -10,8 +10,6 @@
 use crate::pipeline::seamless_bin;
 use crate::stats::{ms, percentile};
 use anyhow::{Context, Result, bail, ensure};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -171,13 +169,11 @@ fn push_body(n: usize) -> Vec<u8> {
 
 async fn deliver(port: u16, n: usize) -> Result<()> {
     let body = push_body(n);
-    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes())?;
-    mac.update(&body);
-    let sig = hex::encode(mac.finalize().into_bytes());
+    let sig = seamless_server::webhooks::sign(SECRET.as_bytes(), &body)?;
     let head = format!(
         "POST /webhooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
          Content-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: bench-{n}\r\n\
-         X-Hub-Signature-256: sha256={sig}\r\nContent-Length: {}\r\n\r\n",
+         X-Hub-Signature-256: {sig}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     let (status, answer) = request(port, &head, &body).await?;

@@ -5,11 +5,9 @@
 //! stand-in GitHub.
 
 use crate::support::{Scratch, seamless_bin, wait_for};
-use hmac::{Hmac, KeyInit, Mac};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, Store};
 use serde_json::Value;
-use sha2::Sha256;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -392,11 +390,9 @@ impl Server {
     }
 }
 
-/// `X-Hub-Signature-256` of `body`.
+/// `X-Hub-Signature-256` of `body`, signed as GitHub does (the server's own signer).
 fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    seamless_server::webhooks::sign(secret.as_bytes(), body).unwrap()
 }
 
 /// A port that was free a moment ago, for a server that cannot bind port 0 and report
