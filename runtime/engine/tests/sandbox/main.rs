@@ -91,6 +91,33 @@ fn failure(report: &StageReport) -> String {
     }
 }
 
+/// Checks `report`'s failure against the golden file `tests/sandbox/golden/<name>.err`
+/// (the workspace's path written `<workspace>`), as the configuration's errors are
+/// checked; `BLESS=1` rewrites the file (refused when `CI` is set).
+fn assert_golden(sandbox: &Sandbox, name: &str, report: &StageReport) {
+    let workspace = sandbox.workspace.path().display().to_string();
+    let actual = format!("{}\n", failure(report).replace(&workspace, "<workspace>"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sandbox/golden")
+        .join(format!("{name}.err"));
+    if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "BLESS=1 rewrites the expected errors; refused because CI is set"
+        );
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (write it with BLESS=1)", path.display()));
+    assert_eq!(
+        actual,
+        expected,
+        "{} differs (rerun with BLESS=1 to accept)",
+        path.display()
+    );
+}
+
 fn assert_says(text: &str, parts: &[&str]) {
     for part in parts {
         assert!(text.contains(part), "{part:?} is not in:\n{text}");
@@ -121,6 +148,7 @@ async fn memory_past_the_cap_fails_the_stage_naming_the_cap_and_its_line() {
         &failure(&report),
         &["memory cap of 32 MiB", "seamless.toml:"],
     );
+    assert_golden(&sandbox, "memory-cap", &report);
 }
 
 #[tokio::test]
@@ -129,6 +157,7 @@ async fn a_plugin_that_never_returns_is_stopped_at_its_time_limit() {
     let stage = sandbox.stage("spin", "[stage.limits]\ntimeout = \"1s\"");
     let (report, _) = sandbox.invoke(&stage, &[]).await;
     assert_says(&failure(&report), &["time limit of 1s"]);
+    assert_golden(&sandbox, "time-limit", &report);
 }
 
 #[tokio::test]
@@ -145,6 +174,7 @@ async fn starting_a_container_without_the_grant_is_refused_with_the_line_to_add(
     let sandbox = Sandbox::new().await;
     let (report, _) = sandbox.invoke(&sandbox.stage("containers", ""), &[]).await;
     assert_says(&failure(&report), &["containers", "[stage.grants]"]);
+    assert_golden(&sandbox, "ungranted-containers", &report);
 }
 
 #[tokio::test]
@@ -153,6 +183,7 @@ async fn the_workspace_is_read_only_unless_granted() {
     let out = sandbox.workspace.path().join("out.txt");
     let (report, _) = sandbox.invoke(&sandbox.stage("write-file", ""), &[]).await;
     assert_says(&failure(&report), &["cannot write /workspace/out.txt"]);
+    assert_golden(&sandbox, "read-only-workspace", &report);
     assert!(!out.exists(), "written without workspace-write");
 
     let granted = sandbox.stage("write-file", "[stage.grants]\nworkspace-write = true");
