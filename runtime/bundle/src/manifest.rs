@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use seamless_core::capability::Capability;
+use seamless_core::config::Grants;
 use serde::{Deserialize, Serialize};
 
 use crate::BundleError;
@@ -97,21 +98,20 @@ impl Capabilities {
     /// each is [granted](Capability::is_granted); a component may declare what one of
     /// them [covers](Capability::covers).
     pub fn requested(&self) -> Vec<Capability> {
-        let mut out = Vec::new();
-        for (on, cap) in [
-            (self.containers, Capability::Containers),
-            (self.images, Capability::Images),
-            (self.networks, Capability::Networks),
-            (self.workspace_write, Capability::WorkspaceWrite),
-        ] {
-            if on {
-                out.push(cap);
-            }
+        self.as_grants().capabilities()
+    }
+
+    /// The grants that allow exactly what the bundle requests.
+    pub fn as_grants(&self) -> Grants {
+        Grants {
+            containers: self.containers,
+            images: self.images,
+            secrets: self.secrets.clone(),
+            workspace_write: self.workspace_write,
+            networks: self.networks,
+            deploy: self.deploy.clone(),
+            http: self.http.clone(),
         }
-        out.extend(self.deploy.iter().cloned().map(Capability::Deploy));
-        out.extend(self.http.iter().cloned().map(Capability::Http));
-        out.extend(self.secrets.iter().cloned().map(Capability::Secret));
-        out
     }
 
     /// Whether the bundle requests a capability that covers `cap`, which its component
