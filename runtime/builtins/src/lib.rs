@@ -2,7 +2,8 @@
 //! the binary.
 //!
 //! `build.rs` builds the guest workspace in `plugins/` for `wasm32-wasip2` (see
-//! `plugins/README.md`); this crate only carries the bytes. It has no dependencies.
+//! `plugins/README.md`); this crate only carries the bytes. It has no dependencies (seamless-core only
+//! for a test).
 
 /// The `command` plugin: runs one of the service's named commands in its image.
 pub const COMMAND: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_COMMAND"));
@@ -23,14 +24,16 @@ pub const DEPLOY: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_DEPLOY"));
 /// The `notify` plugin: posts the run's status to webhooks.
 pub const NOTIFY: &[u8] = include_bytes!(env!("SEAMLESS_BUILTIN_NOTIFY"));
 
-/// The names of the built-in plugins, as a stage's `uses` names them.
-pub const NAMES: &[&str] = &[
-    "command",
-    "build",
-    "prepare",
-    "integration-test",
-    "deploy",
-    "notify",
+/// Every built-in plugin: the name a stage's `uses = "builtin:<name>"` gives it (the
+/// names `seamless_core::config::KNOWN_BUILTINS` validates, checked by a test) and its
+/// component.
+pub const ALL: [(&str, &[u8]); 6] = [
+    ("command", COMMAND),
+    ("build", BUILD),
+    ("prepare", PREPARE),
+    ("integration-test", INTEGRATION_TEST),
+    ("deploy", DEPLOY),
+    ("notify", NOTIFY),
 ];
 
 /// Directory with the test fixture components (`misbehave.wasm`), for tests only.
@@ -38,15 +41,9 @@ pub const FIXTURE_DIR: &str = env!("SEAMLESS_FIXTURE_DIR");
 
 /// The component of the built-in plugin `name`, or `None` if there is none.
 pub fn builtin(name: &str) -> Option<&'static [u8]> {
-    match name {
-        "command" => Some(COMMAND),
-        "build" => Some(BUILD),
-        "prepare" => Some(PREPARE),
-        "integration-test" => Some(INTEGRATION_TEST),
-        "deploy" => Some(DEPLOY),
-        "notify" => Some(NOTIFY),
-        _ => None,
-    }
+    ALL.iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, component)| *component)
 }
 
 #[cfg(test)]
@@ -58,7 +55,7 @@ mod tests {
 
     #[test]
     fn every_named_builtin_is_an_embedded_component() {
-        for name in NAMES {
+        for (name, _) in ALL {
             let bytes = builtin(name).unwrap_or_default();
             assert!(
                 bytes.starts_with(COMPONENT_HEADER),
@@ -76,8 +73,7 @@ mod tests {
 
     #[test]
     fn every_builtin_is_named_and_distinct() {
-        assert_eq!(NAMES.len(), 6);
-        let all = [COMMAND, BUILD, PREPARE, INTEGRATION_TEST, DEPLOY, NOTIFY];
+        let all = ALL.map(|(_, component)| component);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a, b, "two built-ins carry the same component");
@@ -85,6 +81,15 @@ mod tests {
         }
         assert_eq!(builtin("integration-test"), Some(INTEGRATION_TEST));
         assert_eq!(builtin("notify"), Some(NOTIFY));
+    }
+
+    #[test]
+    fn the_builtins_are_the_ones_seamless_toml_may_name() {
+        let mut embedded: Vec<&str> = ALL.iter().map(|(name, _)| *name).collect();
+        let mut known = seamless_core::config::KNOWN_BUILTINS.to_vec();
+        embedded.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(embedded, known);
     }
 
     #[test]
