@@ -4,13 +4,13 @@
 //! Each test deploys its own busybox-httpd service to its own environment and public
 //! port from a scratch git repository; a guard removes what it deployed and built.
 
+use crate::support::git;
 use crate::support::{Run, Scratch, docker, docker_cleanup, seamless_bin};
 use seamless_core::deploy::Revision;
 use seamless_core::state::RunStatus;
 use seamless_store::{RunFilter, Store};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -280,19 +280,6 @@ pub(crate) fn assert_says(text: &str, parts: &[&str]) {
     for part in parts {
         assert!(text.contains(part), "expected {part:?} in:\n{text}");
     }
-}
-
-/// `git -C dir <args>`; returns its trimmed stdout.
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "git {args:?}: {stderr}");
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 /// An HTTP status and the trimmed body, or why there was no answer.

@@ -6,8 +6,9 @@
 //! Every "nothing changed" or "nothing left" check compares with what the same query
 //! sees when the thing exists, so it cannot pass vacuously.
 
-use crate::deploys::{Deploy, assert_says, git, ok};
+use crate::deploys::{Deploy, assert_says, ok};
 use crate::sandbox_limits::misbehave_pipeline;
+use crate::support::git;
 use crate::support::{Run, Scratch, containers_of_run, docker, docker_cleanup, wait_for};
 use seamless_store::{RunFilter, Store};
 use std::net::TcpListener;

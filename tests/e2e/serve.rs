@@ -4,6 +4,7 @@
 //! without cancelling what runs. [`github`]: commit statuses and auto-merge against a
 //! stand-in GitHub.
 
+use crate::support::git;
 use crate::support::{Scratch, seamless_bin, wait_for};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, Store};
@@ -11,7 +12,7 @@ use serde_json::Value;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
@@ -27,23 +28,6 @@ const PR_OPENED: &str =
     include_str!("../../runtime/server/tests/fixtures/pull_request_opened.json");
 /// The repository's `full_name` in the payloads.
 const FULL_NAME: &str = "test-org/served";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@e"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
 
 /// A scratch "GitHub" repository (`scratch.dir`, cloned over `file://`) with a tiny
 /// pipeline on the local host (prepare, then `show`: the service command), a checkout

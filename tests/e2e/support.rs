@@ -240,6 +240,40 @@ pub fn docker_cleanup(args: &[&str]) {
     let _ = Command::new("docker").args(args).output();
 }
 
+/// Runs git in `dir` with a fixed test identity and no signing; returns its trimmed
+/// stdout, or panics with git's stderr. The one git helper of the end-to-end tests.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Seamless E2E",
+            "-c",
+            "user.email=e2e@seamless.invalid",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Commits everything in `dir` and returns the new commit.
+pub fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
 /// Runs the docker CLI about an object that may be gone meanwhile: its output, or
 /// `None` when the CLI failed.
 pub fn docker_cleanup_output(args: &[&str]) -> Option<String> {

@@ -2,6 +2,7 @@
 //! the `seamless` processes it starts in the background, and what Docker and the store
 //! say about its runs.
 
+use crate::support::git;
 use crate::support::{Run, Scratch, docker, seamless_bin, wait_for};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, StageRecord, Store};
@@ -470,19 +471,6 @@ pub(super) fn lines(s: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-pub(super) fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 pub(super) fn free_port() -> u16 {

@@ -2,7 +2,8 @@
 //! `before` commit its mirror never saw, as after a force-push; no `before` at all),
 //! it runs every service, and its log says why.
 
-use super::{Repo, git, pipeline};
+use super::{Repo, pipeline};
+use crate::support::git;
 use crate::support::wait_for;
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";

@@ -2,7 +2,8 @@
 //! HTTP server in the test that records every call) receives the commit statuses of
 //! pull-request runs, and the merge of one whose run passed when auto-merge is on.
 
-use super::{FULL_NAME, Repo, git, pipeline};
+use super::{FULL_NAME, Repo, pipeline};
+use crate::support::git;
 use crate::support::wait_for;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -3,11 +3,12 @@
 //! and a webhook receiver for the notify stage.
 
 use crate::support::{Run, Scratch, docker, docker_cleanup};
+pub(super) use crate::support::{commit_all, git};
 use seamless_store::{RunFilter, StageRecord, Store};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,39 +21,6 @@ pub(super) const ENVIRONMENTS: [&str; 2] = ["staging", "production"];
 // ---------------------------------------------------------------------------------
 // Helpers: git, the shop copy, stored stages, plain HTTP, cleanup.
 // ---------------------------------------------------------------------------------
-
-/// Runs git in `dir` with a fixed identity, and returns its trimmed stdout.
-pub(super) fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Seamless E2E",
-            "-c",
-            "user.email=e2e@seamless.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Commits everything in `dir` and returns the new commit.
-pub(super) fn commit_all(dir: &Path, message: &str) -> String {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
-    git(dir, &["rev-parse", "HEAD"])
-}
 
 /// The registry the tests push to, or a panic that says how to start one.
 pub(super) fn test_registry() -> String {
