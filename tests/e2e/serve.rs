@@ -257,13 +257,7 @@ pipeline = "served"
 
 {services}
 
-[[stage]]
-name = "prepare"
-uses = "builtin:prepare"
-scope = "run"
-[stage.grants]
-workspace-write = true
-
+{prepare}
 [[stage]]
 name = "show"
 uses = "builtin:command"
@@ -272,7 +266,8 @@ needs = ["prepare"]
 containers = true
 [stage.with]
 command = "show"
-"#
+"#,
+        prepare = seamless_core::config::default_stages(&["prepare"])
     )
 }
 

@@ -4,6 +4,7 @@
 
 use crate::support::git;
 use crate::support::{Run, Scratch, docker, seamless_bin, wait_for};
+use seamless_core::config::default_stages;
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, StageRecord, Store};
 use std::fs::File;
@@ -85,29 +86,7 @@ unit-test = "{unit_test}"
 [service.targets.{env}]
 port = {port}
 
-[[stage]]
-name = "prepare"
-uses = "builtin:prepare"
-scope = "run"
-[stage.grants]
-workspace-write = true
-
-[[stage]]
-name = "unit-test"
-uses = "builtin:command"
-needs = ["prepare"]
-[stage.grants]
-containers = true
-[stage.with]
-command = "unit-test"
-
-[[stage]]
-name = "build"
-uses = "builtin:build"
-needs = ["unit-test"]
-[stage.grants]
-images = true
-
+{defaults}
 [[stage]]
 name = "approval"
 uses = "gate:approval"
@@ -127,6 +106,7 @@ health-timeout-secs = "60"
                 env = f.env,
                 port = f.port,
                 unit_test = spec.unit_test,
+                defaults = default_stages(&["prepare", "unit-test", "build"]),
             ),
         );
         git(f.scratch.path(), &["init", "-q", "-b", "main"]);

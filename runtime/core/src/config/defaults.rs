@@ -81,6 +81,47 @@ uses = "builtin:notify"
 when = "run-end"
 "#;
 
+/// The `[[stage]]` tables of the default pipeline named in `names`, in the default
+/// order, each `needs` cut to the stages among `names` (a stage whose needs are all
+/// left out needs nothing). For pipelines, such as tests', that take a part of the
+/// default one and add their own stages, without writing its stages again.
+pub fn default_stages(names: &[&str]) -> String {
+    let mut out = String::new();
+    for table in DEFAULT_PIPELINE_TOML.split("[[stage]]\n").skip(1) {
+        let named = table.lines().next().and_then(|line| {
+            line.strip_prefix("name = \"")
+                .and_then(|rest| rest.strip_suffix('"'))
+        });
+        if !named.is_some_and(|name| names.contains(&name)) {
+            continue;
+        }
+        out.push_str("[[stage]]\n");
+        for line in table.trim_end().lines() {
+            match line
+                .strip_prefix("needs = [")
+                .and_then(|rest| rest.strip_suffix(']'))
+            {
+                Some(list) => {
+                    let kept: Vec<&str> = list
+                        .split(',')
+                        .map(|need| need.trim())
+                        .filter(|need| names.contains(&need.trim_matches('"')))
+                        .collect();
+                    if !kept.is_empty() {
+                        out.push_str(&format!("needs = [{}]\n", kept.join(", ")));
+                    }
+                }
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// The source of the default pipeline, for spans and origins.
 pub(crate) fn default_source() -> Source<'static> {
     Source {
@@ -111,6 +152,27 @@ mod tests {
     use crate::config::{Limits, PluginRef, Scope, When, parse};
 
     const ONE_SERVICE: &str = "version = 1\npipeline = \"p\"\n[[service]]\nname = \"app\"\n";
+
+    #[test]
+    fn a_part_of_the_default_pipeline_keeps_its_settings_and_only_its_own_needs() {
+        let part = default_stages(&["prepare", "unit-test", "build"]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+        let config = parse(
+            "seamless.toml",
+            &format!("{ONE_SERVICE}[service.commands]\nunit-test = \"true\"\n{part}"),
+            dir.path(),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{part}"));
+        let names: Vec<&str> = config.stages.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["prepare", "unit-test", "build"]);
+        let build = config.stage("build").unwrap();
+        assert_eq!(build.needs, ["unit-test"], "code-quality is left out");
+        assert!(build.grants.images);
+        assert!(config.stage("unit-test").unwrap().grants.workspace_write);
+        assert_eq!(config.stage("prepare").unwrap().scope, Scope::Run);
+        assert_eq!(default_stages(&["nothing"]), "");
+    }
 
     #[test]
     fn default_pipeline_parses_on_its_own() {

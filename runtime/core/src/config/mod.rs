@@ -12,7 +12,7 @@ mod model;
 mod schema;
 mod validate;
 
-pub use defaults::{DEFAULT_PIPELINE_ORIGIN, DEFAULT_PIPELINE_TOML};
+pub use defaults::{DEFAULT_PIPELINE_ORIGIN, DEFAULT_PIPELINE_TOML, default_stages};
 pub use duration::{DurationError, parse_duration};
 pub use error::{ConfigError, ConfigErrors};
 pub use load::{CONFIG_FILE_NAME, load, parse};

@@ -18,13 +18,7 @@ name = "web"
 [service.commands]
 hold = "while [ ! -e '{}' ]; do sleep 0.05; done; echo through"
 
-[[stage]]
-name = "prepare"
-uses = "builtin:prepare"
-scope = "run"
-[stage.grants]
-workspace-write = true
-
+{}
 [[stage]]
 name = "hold"
 uses = "builtin:command"
@@ -34,7 +28,8 @@ containers = true
 [stage.with]
 command = "hold"
 "#,
-        gate.display()
+        gate.display(),
+        seamless_core::config::default_stages(&["prepare"])
     )
 }
 
