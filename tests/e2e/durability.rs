@@ -229,8 +229,9 @@ fn run_killed_while_awaiting_approval_keeps_waiting_after_resume() {
     f.assert_nothing_of_run_left(&id);
 }
 
-#[test]
-fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
+/// A run (auto-approved) whose `unit-test` stage sleeps a minute, seen live with its
+/// containers.
+fn long_stage_running() -> (Fixture, Bg, String) {
     let f = Fixture::new(&Spec {
         unit_test: "sleep 60",
         slow_start: false,
@@ -243,6 +244,29 @@ fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
         || run.output() + &f.describe(&id),
     );
     f.see_run_containers_live(&id);
+    (f, run, id)
+}
+
+/// The run was cancelled, after `prepare` and during `unit-test`: every stage from
+/// there on is cancelled.
+fn assert_cancelled(f: &Fixture, id: &str) {
+    let record = f.run(id);
+    assert_eq!(record.status, RunStatus::Cancelled, "{}", f.describe(id));
+    assert!(record.finished_at.is_some());
+    assert_eq!(f.stage(id, "prepare").status, StageStatus::Success);
+    for stage in ["unit-test", "build", "approval", "deploy"] {
+        assert_eq!(
+            f.stage(id, stage).status,
+            StageStatus::Cancelled,
+            "{stage}: {}",
+            f.describe(id)
+        );
+    }
+}
+
+#[test]
+fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
+    let (f, run, id) = long_stage_running();
     let started = Instant::now();
     let cancel = f.seamless(&["cancel", &id]);
     assert_eq!(cancel.code, 0, "{}", cancel.all());
@@ -263,36 +287,14 @@ fn cancel_asks_the_live_owner_and_removes_the_runs_containers() {
     );
     eprintln!("cancel of a live run took {:.1}s", took.as_secs_f32());
 
-    let record = f.run(&id);
-    assert_eq!(record.status, RunStatus::Cancelled, "{}", f.describe(&id));
-    assert!(record.finished_at.is_some());
-    assert_eq!(f.stage(&id, "prepare").status, StageStatus::Success);
-    for stage in ["unit-test", "build", "approval", "deploy"] {
-        assert_eq!(
-            f.stage(&id, stage).status,
-            StageStatus::Cancelled,
-            "{stage}: {}",
-            f.describe(&id)
-        );
-    }
+    assert_cancelled(&f, &id);
     f.assert_nothing_of_run_left(&id);
     assert!(f.deploy_replicas().is_empty());
 }
 
 #[test]
 fn cancel_of_an_orphaned_run_cancels_it_and_removes_its_containers() {
-    let f = Fixture::new(&Spec {
-        unit_test: "sleep 60",
-        slow_start: false,
-    });
-    let mut run = f.start_run(&["--approve"]);
-    let id = f.run_id(&run);
-    wait_for(
-        "the long stage's container to run",
-        || (!f.stage_containers(&id, "unit-test", false).is_empty()).then_some(()),
-        || run.output() + &f.describe(&id),
-    );
-    f.see_run_containers_live(&id);
+    let (f, mut run, id) = long_stage_running();
     run.kill9();
     assert!(
         !f.stage_containers(&id, "unit-test", false).is_empty(),
@@ -310,19 +312,8 @@ fn cancel_of_an_orphaned_run_cancels_it_and_removes_its_containers() {
     );
     eprintln!("cancel of an orphaned run took {:.1}s", took.as_secs_f32());
 
-    let record = f.run(&id);
-    assert_eq!(record.status, RunStatus::Cancelled, "{}", f.describe(&id));
-    assert!(record.finished_at.is_some());
-    assert_eq!(record.owner_pid, None);
-    assert_eq!(f.stage(&id, "prepare").status, StageStatus::Success);
-    for stage in ["unit-test", "build", "approval", "deploy"] {
-        assert_eq!(
-            f.stage(&id, stage).status,
-            StageStatus::Cancelled,
-            "{stage}: {}",
-            f.describe(&id)
-        );
-    }
+    assert_cancelled(&f, &id);
+    assert_eq!(f.run(&id).owner_pid, None);
     f.assert_nothing_of_run_left(&id);
     assert!(f.deploy_replicas().is_empty());
 
