@@ -67,9 +67,16 @@ mod tests {
             })
             .await
         });
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        // The callback is the second deploy's decision to wait for the held lock.
+        for tries in 0.. {
+            if waited.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            assert!(!second.is_finished(), "the second deploy did not wait");
+            assert!(tries < 3000, "the second deploy neither waited nor ended");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         assert!(!second.is_finished(), "the second deploy must wait");
-        assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
         // Another environment is independent.
         acquire(dir.path(), "web", "staging", || {}).await.unwrap();
         drop(first);
