@@ -452,8 +452,8 @@ fn a_signed_push_to_main_runs_the_pushed_commit() {
     assert!(log.contains("run ended"), "{log}");
 }
 
-#[test]
-fn a_push_runs_only_the_services_whose_files_changed() {
+/// Two services, `a` and `b`; the second commit changes only `b`.
+fn two_services() -> Repo {
     let services = ["a", "b"]
         .map(|name| {
             format!(
@@ -462,7 +462,7 @@ fn a_push_runs_only_the_services_whose_files_changed() {
             )
         })
         .join("\n");
-    let repo = Repo::build(
+    Repo::build(
         &pipeline("", &services),
         &[
             ("a/Dockerfile", "FROM seamless/busybox\n"),
@@ -471,7 +471,12 @@ fn a_push_runs_only_the_services_whose_files_changed() {
             ("b/version.txt", "b-one\n"),
         ],
         ("b/version.txt", "b-two\n"),
-    );
+    )
+}
+
+#[test]
+fn a_push_runs_only_the_services_whose_files_changed() {
+    let repo = two_services();
     let server = repo.serve("serve");
     let payload = repo.push("main", &repo.first, &repo.second);
     let (status, answer) = server.deliver("push", "only-b", &payload);

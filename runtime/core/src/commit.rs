@@ -34,21 +34,19 @@ impl Commit {
     /// Validates `text` as a commit. Uppercase hex digits are accepted and lowered (git
     /// prints lowercase; some tools do not).
     pub fn parse(text: &str) -> Result<Self, NotACommit> {
-        let lowered = text.to_ascii_lowercase();
-        if is_commit(&lowered) {
-            Ok(Self(lowered))
-        } else {
-            Err(NotACommit {
-                shown: text.chars().take(80).collect(),
-            })
-        }
+        Self::checked(text, is_commit)
     }
 
     /// Validates `text` as a git commit id only (40 or 64 hex digits): what a remote
     /// repository or a webhook names. Uppercase is lowered.
     pub fn git(text: &str) -> Result<Self, NotACommit> {
+        Self::checked(text, is_hex_id)
+    }
+
+    /// `text`, lowered, if `valid` accepts it.
+    fn checked(text: &str, valid: fn(&str) -> bool) -> Result<Self, NotACommit> {
         let lowered = text.to_ascii_lowercase();
-        if is_hex_id(&lowered) {
+        if valid(&lowered) {
             Ok(Self(lowered))
         } else {
             Err(NotACommit {

@@ -2,33 +2,11 @@
 //! `before` commit its mirror never saw, as after a force-push; no `before` at all),
 //! it runs every service, and its log says why.
 
-use super::{Repo, pipeline};
+use super::{Repo, two_services};
 use crate::support::git;
 use crate::support::wait_for;
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
-
-/// Two services, `a` and `b`; the second commit changes only `b`.
-fn two_services() -> Repo {
-    let services = ["a", "b"]
-        .map(|name| {
-            format!(
-                "[[service]]\nname = \"{name}\"\npath = \"{name}\"\n\
-                 [service.commands]\nshow = \"cat version.txt\"\n"
-            )
-        })
-        .join("\n");
-    Repo::build(
-        &pipeline("", &services),
-        &[
-            ("a/Dockerfile", "FROM seamless/busybox\n"),
-            ("a/version.txt", "a-one\n"),
-            ("b/Dockerfile", "FROM seamless/busybox\n"),
-            ("b/version.txt", "b-one\n"),
-        ],
-        ("b/version.txt", "b-two\n"),
-    )
-}
 
 impl Repo {
     /// The (service, stage) pairs of a run, sorted.
