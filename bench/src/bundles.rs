@@ -3,7 +3,7 @@
 
 use crate::pipeline::{seamless_bin, timed};
 use crate::stats::{ms, percentile};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use seamless_engine::PluginEngine;
 use std::path::Path;
 use std::process::Command;
@@ -38,13 +38,12 @@ fn write_pipeline(dir: &Path, uses: &str) -> Result<()> {
 
 /// Pushes the misbehave fixture as a bundle, then measures installs and runs.
 pub async fn run() -> Result<()> {
-    let registry = std::env::var("SEAMLESS_TEST_REGISTRY")
-        .context("set SEAMLESS_TEST_REGISTRY (scripts/test-env.sh starts 127.0.0.1:5001)")?;
+    let registry = seamless_test_support::registry::try_plain()?;
     let bin = seamless_bin()?;
     let work = tempfile::tempdir()?;
     let project = work.path().join("project");
     write_project(&project)?;
-    let wasm = Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm");
+    let wasm = seamless_test_support::fixtures::misbehave_wasm();
     timed(
         Command::new(&bin)
             .args(["plugin", "pack", "--component"])

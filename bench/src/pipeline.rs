@@ -1,61 +1,17 @@
 //! `seamless run` of 5 trivial container stages against a plain shell script.
 
 use crate::stats::{ms, percentile};
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 5;
 
-/// The `seamless` binary next to this one; refused if any source it is built from is
-/// newer, so a benchmark never measures old code.
+/// The `seamless` binary, built from the current sources into this benchmark's own
+/// target directory and profile first, so a benchmark never measures old code.
 pub(crate) fn seamless_bin() -> Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("no exe dir")?;
-    let bin = dir.join("seamless");
-    ensure!(
-        bin.exists(),
-        "{} not found; run `cargo build -p seamless-cli` first",
-        bin.display()
-    );
-    let built = std::fs::metadata(&bin)?.modified()?;
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("no workspace root")?;
-    let mut newer = None;
-    for part in ["Cargo.lock", "runtime", "hosts", "plugins", "sdk", "wit"] {
-        newest_source(&root.join(part), built, &mut newer)?;
-    }
-    if let Some(source) = newer {
-        anyhow::bail!(
-            "{} is older than {}; rebuild it (`cargo build -p seamless-cli` with this \
-             profile) so the benchmark measures the current sources",
-            bin.display(),
-            source.display()
-        );
-    }
-    Ok(bin)
-}
-
-/// Sets `newer` to a file under `path` modified after `built` (skipping `target`).
-fn newest_source(
-    path: &Path,
-    built: std::time::SystemTime,
-    newer: &mut Option<PathBuf>,
-) -> Result<()> {
-    let meta = std::fs::symlink_metadata(path)?;
-    if meta.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            let entry = entry?;
-            if entry.file_name() != "target" && newer.is_none() {
-                newest_source(&entry.path(), built, newer)?;
-            }
-        }
-    } else if meta.modified()? > built {
-        *newer = Some(path.to_owned());
-    }
-    Ok(())
+    seamless_test_support::bin::try_seamless_bin().map_err(anyhow::Error::msg)
 }
 
 pub(crate) fn timed(cmd: &mut Command) -> Result<Duration> {

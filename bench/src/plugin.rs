@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use seamless_core::config::Config;
 use seamless_engine::{Invocation, Masker, PluginEngine, RunFacts};
 use std::collections::BTreeMap;
-use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ const SAMPLES: usize = 500;
 pub async fn run() -> Result<()> {
     let repo = tempfile::tempdir()?;
     let cache = tempfile::tempdir()?;
-    let wasm = Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm");
+    let wasm = seamless_test_support::fixtures::misbehave_wasm();
     std::fs::write(repo.path().join("Dockerfile"), "FROM seamless/busybox\n")?;
     std::fs::write(
         repo.path().join("seamless.toml"),

@@ -50,38 +50,12 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<()> {
-    let ok = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=b",
-            "-c",
-            "user.email=b@e",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .stdout(Stdio::null())
-        .status()?
-        .success();
-    ensure!(ok, "git {args:?} failed");
-    Ok(())
-}
-
 fn start(repo: &Path, data: &Path) -> Result<Server> {
     let stages: String = (1..=5)
         .map(|i| {
-            let needs = if i == 1 {
-                String::new()
-            } else {
-                format!("needs = [\"s{}\"]\n", i - 1)
-            };
-            format!(
-                "[[stage]]\nname = \"s{i}\"\nuses = \"builtin:command\"\n{needs}\
-                 [stage.grants]\ncontainers = true\n[stage.with]\ncommand = \"ok\"\n\n"
-            )
+            let before = format!("s{}", i - 1);
+            let needs: &[&str] = if i == 1 { &[] } else { &[&before] };
+            seamless_test_support::stages::command_stage(&format!("s{i}"), needs, "ok") + "\n"
         })
         .collect();
     std::fs::write(repo.join("Dockerfile"), "FROM scratch\n")?;
@@ -92,9 +66,7 @@ fn start(repo: &Path, data: &Path) -> Result<Server> {
              [service.commands]\nok = \"true\"\n\n{stages}"
         ),
     )?;
-    git(repo, &["init", "-q", "-b", "main"])?;
-    git(repo, &["add", "-A"])?;
-    git(repo, &["commit", "-qm", "bench"])?;
+    seamless_test_support::git::try_init_and_commit(repo, "bench")?;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
     drop(listener);

@@ -3,36 +3,10 @@
 //! builds, pushes and deploys (the scheduler logs both for every attempt).
 
 use crate::pipeline::{seamless_bin, timed};
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<()> {
-    let ok = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@localhost"])
-        .args(args)
-        .status()?
-        .success();
-    ensure!(ok, "git {args:?} failed");
-    Ok(())
-}
 
 /// `(stage, wall ms, runtime ms)` of every attempt, from the run's log lines.
 fn attempts(data: &Path, run_id: &str) -> Result<Vec<(String, u64, u64)>> {
@@ -56,20 +30,17 @@ fn attempts(data: &Path, run_id: &str) -> Result<Vec<(String, u64, u64)>> {
 
 /// Runs the shop twice (the first warms Docker's build cache) and reports the second.
 pub fn run() -> Result<()> {
-    let registry = std::env::var("SEAMLESS_TEST_REGISTRY")
-        .context("set SEAMLESS_TEST_REGISTRY (scripts/test-env.sh starts a registry)")?;
+    let registry = seamless_test_support::registry::try_plain()?;
     let bin = seamless_bin()?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let repo = tempfile::tempdir()?;
     let data = tempfile::tempdir()?;
-    copy_dir(&root.join("examples/shop"), repo.path())?;
+    seamless_test_support::fs::copy_dir_all(&root.join("examples/shop"), repo.path())?;
     let config = repo.path().join("seamless.toml");
     let text = std::fs::read_to_string(&config)?
         .replace("127.0.0.1:5001/shop", &format!("{registry}/shop-bench"));
     std::fs::write(&config, text)?;
-    git(repo.path(), &["init", "-q", "-b", "main"])?;
-    git(repo.path(), &["add", "."])?;
-    git(repo.path(), &["commit", "-qm", "bench"])?;
+    seamless_test_support::git::try_init_and_commit(repo.path(), "bench")?;
     let run = |data: &Path| -> Result<std::time::Duration> {
         timed(
             Command::new(&bin)

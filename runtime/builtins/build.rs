@@ -22,8 +22,6 @@ const BUILTINS: &[(&str, &str)] = &[
     ("deploy", "SEAMLESS_BUILTIN_DEPLOY"),
     ("notify", "SEAMLESS_BUILTIN_NOTIFY"),
 ];
-/// Test fixture components, copied into `FIXTURE_DIR`.
-const FIXTURES: &[&str] = &["misbehave", "future_version"];
 
 fn main() {
     match run() {
@@ -78,16 +76,10 @@ fn run() -> Result<(), Failure> {
         let dest = copy_component(&built, stem, &out_dir)?;
         println!("cargo:rustc-env={env_name}={}", dest.display());
     }
-    let fixture_dir = out_dir.join("fixtures");
-    fs::create_dir_all(&fixture_dir)
-        .map_err(|e| format!("cannot create {}: {e}", fixture_dir.display()))?;
-    for stem in FIXTURES {
-        copy_component(&built, stem, &fixture_dir)?;
-    }
-    println!(
-        "cargo:rustc-env=SEAMLESS_FIXTURE_DIR={}",
-        fixture_dir.display()
-    );
+    // The guest workspace also holds the test fixtures (`plugins/fixtures`); this
+    // crate ships none of them. `seamless-test-support` reads this directory (as
+    // `DEP_SEAMLESS_GUESTS_DIR`, through the `links` key) and copies them from it.
+    println!("cargo::metadata=DIR={}", built.display());
     Ok(())
 }
 

@@ -9,8 +9,8 @@ mod browser;
 mod oauth;
 
 use crate::deploys::Deploy;
-use crate::serve::{free_port, http};
-use crate::support::{seamless_bin, wait_for};
+use crate::serve::http;
+use crate::support::{Reserved, reserve_port, seamless_bin, wait_for};
 use browser::Browser;
 use serde_json::{Value, json};
 use std::fs::File;
@@ -26,11 +26,14 @@ struct Server {
     port: u16,
     log: PathBuf,
     token: String,
+    /// Holds `port` for this server: it is named up front in `--public-url`.
+    _port: Reserved,
 }
 
 impl Server {
     fn start(d: &Deploy, oauth: &oauth::OAuth) -> Self {
-        let port = free_port();
+        let reserved = reserve_port();
+        let port = reserved.port();
         let log = d.s.data.path().join("serve.log");
         let oauth_base = format!("http://127.0.0.1:{}", oauth.port);
         let child = Command::new(seamless_bin())
@@ -70,6 +73,7 @@ impl Server {
             port,
             log,
             token,
+            _port: reserved,
         };
         let read_log = |path: &PathBuf| std::fs::read_to_string(path).unwrap_or_default();
         wait_for(

@@ -10,7 +10,7 @@ use seamless_core::deploy::Revision;
 use seamless_core::state::RunStatus;
 use seamless_store::{RunFilter, Store};
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +31,8 @@ pub(crate) struct Deploy {
     gate: bool,
     /// Top-level tables, such as `[approval]`.
     header: String,
+    /// Holds `port`, the deployed service's public port, while the test runs.
+    _port: crate::support::Reserved,
 }
 
 impl Deploy {
@@ -39,12 +41,13 @@ impl Deploy {
         let s = Scratch::empty();
         // Made before any `seamless` process starts, so nobody migrates it concurrently.
         let store = Store::open(s.data.path()).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let reserved = crate::support::reserve_port();
         let d = Self {
             store,
             service: format!("web-{tag}-{pid}"),
             env: format!("{tag}{pid}"),
-            port: listener.local_addr().unwrap().port(),
+            port: reserved.port(),
+            _port: reserved,
             gate,
             header: header.to_owned(),
             s,

@@ -8,40 +8,24 @@
 
 use crate::deploys::{Deploy, assert_says, ok};
 use crate::sandbox_limits::misbehave_pipeline;
-use crate::support::git;
+use crate::support::commit_all;
 use crate::support::{Run, Scratch, containers_of_run, docker, docker_cleanup, wait_for};
 use seamless_store::{RunFilter, Store};
-use std::net::TcpListener;
 
-/// A port on 127.0.0.1 where nothing listens (bound, then closed).
+/// A port on 127.0.0.1 where nothing listens.
 fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    // Reserved for this test and never bound: nothing listens on it.
+    seamless_test_support::ports::reserve_for_process()
 }
 
-/// The host of `SEAMLESS_TEST_AUTH_REGISTRY` (`user:password@host:port`), the local
-/// registry that wants basic auth.
+/// The host of the local registry that wants basic auth.
 fn auth_registry_host() -> String {
-    let value = std::env::var("SEAMLESS_TEST_AUTH_REGISTRY").unwrap_or_else(|_| {
-        panic!(
-            "SEAMLESS_TEST_AUTH_REGISTRY is not set: scripts/test-env.sh starts a registry with \
-             basic auth; `export SEAMLESS_TEST_AUTH_REGISTRY=seamless:e2e-registry-secret@127.0.0.1:5002`"
-        )
-    });
-    value.rsplit_once('@').unwrap().1.to_owned()
+    seamless_test_support::registry::with_auth().host
 }
 
-/// The registry without auth, `SEAMLESS_TEST_REGISTRY`.
+/// The registry without auth.
 fn test_registry() -> String {
-    std::env::var("SEAMLESS_TEST_REGISTRY").unwrap_or_else(|_| {
-        panic!(
-            "SEAMLESS_TEST_REGISTRY is not set: run scripts/test-env.sh and \
-             `export SEAMLESS_TEST_REGISTRY=127.0.0.1:5001`"
-        )
-    })
+    seamless_test_support::registry::plain()
 }
 
 /// Removes the local images of a repository when dropped.
@@ -67,22 +51,7 @@ fn set_registry(d: &Deploy, url: &str) -> String {
     let (before, after) = toml.split_once("[registry]\nurl = \"").unwrap();
     let rest = after.split_once('"').unwrap().1;
     std::fs::write(&path, format!("{before}[registry]\nurl = \"{url}\"{rest}")).unwrap();
-    let dir = d.s.path();
-    git(
-        dir,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@e",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-am",
-            url,
-        ],
-    );
-    git(dir, &["rev-parse", "HEAD"])
+    commit_all(d.s.path(), url)
 }
 
 #[test]

@@ -7,21 +7,12 @@ use crate::support::{Run, Scratch, misbehave_wasm, repo_root};
 use std::path::{Path, PathBuf};
 
 fn registry() -> String {
-    std::env::var("SEAMLESS_TEST_REGISTRY").unwrap_or_else(|_| {
-        panic!(
-            "SEAMLESS_TEST_REGISTRY is not set: plugin bundles are pushed to a local OCI \
-             registry; run scripts/test-env.sh and `export SEAMLESS_TEST_REGISTRY=127.0.0.1:5001`"
-        )
-    })
+    seamless_test_support::registry::plain()
 }
 
 /// A repository name no other test (or earlier run) uses.
 fn unique_repo(what: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{}/e2e/{what}-{}-{nanos}", registry(), std::process::id())
+    format!("{}/e2e/{}", registry(), seamless_test_support::unique(what))
 }
 
 /// `seamless <args>` in `dir`, with the pipeline's data directory.
@@ -506,17 +497,10 @@ fn a_bundle_installs_offline_from_an_oci_layout_tar() {
     );
 }
 
-/// `SEAMLESS_TEST_AUTH_REGISTRY` (`user:password@host:port`), split.
+/// The registry with basic auth: (user, password, host).
 fn auth_registry() -> (String, String, String) {
-    let value = std::env::var("SEAMLESS_TEST_AUTH_REGISTRY").unwrap_or_else(|_| {
-        panic!(
-            "SEAMLESS_TEST_AUTH_REGISTRY is not set: scripts/test-env.sh starts a registry with \
-             basic auth; `export SEAMLESS_TEST_AUTH_REGISTRY=seamless:e2e-registry-secret@127.0.0.1:5002`"
-        )
-    });
-    let (creds, host) = value.split_once('@').unwrap();
-    let (user, password) = creds.split_once(':').unwrap();
-    (user.into(), password.into(), host.into())
+    let r = seamless_test_support::registry::with_auth();
+    (r.user, r.password, r.host)
 }
 
 #[test]

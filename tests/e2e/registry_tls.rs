@@ -14,44 +14,22 @@ use crate::support::{Run, Scratch, seamless_bin};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The HTTPS registry's `host:port`.
 fn tls_registry() -> String {
-    std::env::var("SEAMLESS_TEST_TLS_REGISTRY").unwrap_or_else(|_| {
-        panic!(
-            "SEAMLESS_TEST_TLS_REGISTRY is not set: scripts/test-env.sh starts a registry that \
-             serves HTTPS on 127.0.0.1:5003; `export SEAMLESS_TEST_TLS_REGISTRY=127.0.0.1:5003 \
-             SEAMLESS_TEST_TLS_CA=/var/lib/seamless-test/tls/ca.crt`"
-        )
-    })
+    seamless_test_support::registry::tls().0
 }
 
 /// The CA that signed the TLS registry's certificate.
 fn test_ca() -> PathBuf {
-    let ca = std::env::var_os("SEAMLESS_TEST_TLS_CA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            panic!(
-                "SEAMLESS_TEST_TLS_CA is not set: scripts/test-env.sh makes the TLS registry's CA; \
-             `export SEAMLESS_TEST_TLS_CA=/var/lib/seamless-test/tls/ca.crt`"
-            )
-        });
-    assert!(
-        ca.is_file(),
-        "SEAMLESS_TEST_TLS_CA names {}, which is not a file; run scripts/test-env.sh",
-        ca.display()
-    );
-    ca
+    seamless_test_support::registry::tls().1
 }
 
 /// A tag in a repository no other test (or earlier run) uses.
 fn unique_tag(what: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
     format!(
-        "{}/e2e-tls/{what}-{}-{nanos}:1.0.0",
+        "{}/e2e-tls/{}:1.0.0",
         tls_registry(),
-        std::process::id()
+        seamless_test_support::unique(what)
     )
 }
 

@@ -146,7 +146,7 @@ fn a_file_that_is_not_a_component_fails_its_stage_with_a_load_error() {
 fn a_plugin_built_for_another_contract_version_is_refused_by_name() {
     let s = Scratch::empty();
     misbehave_pipeline(&s, &[("fine", "ok", "")]);
-    let future = std::path::Path::new(seamless_builtins::FIXTURE_DIR).join("future_version.wasm");
+    let future = crate::support::future_version_wasm();
     let mut toml = std::fs::read_to_string(s.path().join("seamless.toml")).unwrap();
     toml.push_str(&format!(
         "[[stage]]\nname = \"future\"\nuses = \"{}\"\n",

@@ -8,10 +8,11 @@ use crate::support::git;
 use crate::support::{Scratch, seamless_bin, wait_for};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, Store};
+use seamless_test_support::webhooks::signature as sign;
 use serde_json::Value;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
@@ -74,13 +75,10 @@ impl Repo {
         git(origin, &["commit", "-qam", "two"]);
         let second = git(origin, &["rev-parse", "HEAD"]);
         let checkout = tempfile::tempdir().unwrap();
-        let status = Command::new("git")
-            .args(["clone", "-q"])
-            .arg(origin)
-            .arg(checkout.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        git(
+            origin,
+            &["clone", "-q", ".", checkout.path().to_str().unwrap()],
+        );
         // Create (and migrate) the store before any `seamless` process opens it.
         drop(Store::open(scratch.data.path()).unwrap());
         Self {
@@ -258,16 +256,9 @@ pipeline = "served"
 {services}
 
 {prepare}
-[[stage]]
-name = "show"
-uses = "builtin:command"
-needs = ["prepare"]
-[stage.grants]
-containers = true
-[stage.with]
-command = "show"
-"#,
-        prepare = seamless_core::config::default_stages(&["prepare"])
+{show}"#,
+        prepare = seamless_core::config::default_stages(&["prepare"]),
+        show = seamless_test_support::stages::command_stage("show", &["prepare"], "show"),
     )
 }
 
@@ -367,22 +358,6 @@ impl Server {
         self.bg.child = None;
         status
     }
-}
-
-/// `X-Hub-Signature-256` of `body`, signed as GitHub does (the server's own signer).
-fn sign(secret: &str, body: &[u8]) -> String {
-    seamless_server::webhooks::sign(secret.as_bytes(), body).unwrap()
-}
-
-/// A port that was free a moment ago, for a server that cannot bind port 0 and report
-/// it (the dashboard's `--public-url` names its port up front; chromedriver): another
-/// process may take it in between.
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A minimal HTTP/1.1 exchange: (status, body).

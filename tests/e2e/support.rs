@@ -1,5 +1,6 @@
-//! Helpers for end-to-end tests: the built `seamless` binary, scratch
-//! repositories, and what the real Docker engine and the run store say.
+//! Helpers for end-to-end tests: scratch repositories driven through the `seamless`
+//! binary and what the run store says. The helpers every test crate shares (the binary,
+//! git, Docker, fixtures, ports, waiting) are `seamless-test-support`'s, re-exported.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
@@ -8,54 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// The workspace root.
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
-}
-
-/// The `seamless` binary, built from the current sources: once per test process this
-/// runs `cargo build --workspace --bins` into the test binary's own target directory
-/// and profile (a no-op when it is fresh), so no test drives a stale binary. The whole
-/// workspace, as scripts/test builds it: `-p seamless-cli` alone unifies features
-/// differently, and every switch between the two would rebuild dependencies.
-pub fn seamless_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // The test binary is <target-dir>/<profile-dir>/deps/<name>.
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap();
-        let target_dir = profile_dir.parent().unwrap();
-        let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
-            "debug" => "dev",
-            other => other,
-        };
-        let out = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--workspace",
-                "--bins",
-                "--profile",
-                profile,
-            ])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(repo_root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "`cargo build --workspace --bins --profile {profile}` (target dir {}) failed; \
-             the end-to-end tests need a binary built from the current sources:\n{}",
-            target_dir.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        profile_dir.join("seamless")
-    })
-    .clone()
-}
+pub use seamless_test_support::bin::seamless_bin;
+pub use seamless_test_support::docker::{
+    containers_of_run, docker, docker_cleanup, docker_cleanup_output, networks_of_run,
+};
+pub use seamless_test_support::fixtures::{future_version_wasm, misbehave_wasm};
+pub use seamless_test_support::git::{commit_all, git, init_and_commit};
+pub use seamless_test_support::ports::{Reserved, reserve as reserve_port};
+pub use seamless_test_support::repo_root;
+pub use seamless_test_support::wait::{DEADLINE, wait_for};
 
 /// `seamless token create NAME --role ROLE` for the data directory `data`; the token.
 pub fn create_token(data: &Path, name: &str, role: &str) -> String {
@@ -84,7 +46,7 @@ impl Scratch {
     /// A copy of `examples/<name>`.
     pub fn example(name: &str) -> Self {
         let s = Self::empty();
-        copy_dir(&repo_root().join("examples").join(name), s.dir.path());
+        copy_dir_all(&repo_root().join("examples").join(name), s.dir.path());
         s
     }
 
@@ -202,106 +164,6 @@ impl Run {
     }
 }
 
-/// Copies the directory `from` to `to` (created).
-pub fn copy_dir_all(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    copy_dir(from, to);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-/// Runs the docker CLI and returns its stdout; panics, with its stderr, if the CLI
-/// fails, so a broken CLI or daemon never reads as "nothing there".
-pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "`docker {}` failed ({}):\n{}",
-        args.join(" "),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs the docker CLI for cleanup, where "no such object" is fine: ignores failure.
-pub fn docker_cleanup(args: &[&str]) {
-    let _ = Command::new("docker").args(args).output();
-}
-
-/// Runs git in `dir` with a fixed test identity and no signing; returns its trimmed
-/// stdout, or panics with git's stderr. The one git helper of the end-to-end tests.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=Seamless E2E",
-            "-c",
-            "user.email=e2e@seamless.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-/// Commits everything in `dir` and returns the new commit.
-pub fn commit_all(dir: &Path, message: &str) -> String {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// Runs the docker CLI about an object that may be gone meanwhile: its output, or
-/// `None` when the CLI failed.
-pub fn docker_cleanup_output(args: &[&str]) -> Option<String> {
-    let out = Command::new("docker").args(args).output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Containers (running or not) labelled with this run.
-pub fn containers_of_run(run_id: &str) -> Vec<String> {
-    docker(&[
-        "ps",
-        "-a",
-        "-q",
-        "--filter",
-        &format!("label=dev.seamless.run={run_id}"),
-    ])
-    .lines()
-    .map(str::to_owned)
-    .collect()
-}
-
-/// The test fixture plugin `misbehave.wasm`.
-pub fn misbehave_wasm() -> PathBuf {
-    Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm")
-}
-
 /// The Python stage plugin, built once per source version with componentize-py.
 pub fn python_stage_wasm() -> PathBuf {
     static WASM: OnceLock<PathBuf> = OnceLock::new();
@@ -335,31 +197,6 @@ pub fn python_stage_wasm() -> PathBuf {
         out
     })
     .clone()
-}
-
-/// How long any state an end-to-end test waits for may take to show up.
-pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(180);
-
-/// Polls `check` every 100 ms until it gives a value; panics with `what` and
-/// `context()` once [`DEADLINE`] passes.
-pub fn wait_for<T>(
-    what: &str,
-    mut check: impl FnMut() -> Option<T>,
-    context: impl Fn() -> String,
-) -> T {
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "timed out after {}s waiting for {what}\n{}",
-            DEADLINE.as_secs(),
-            context()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }
 
 /// A stage command that blocks until [`release_gated_run`] opens its gate, so the
@@ -429,4 +266,10 @@ pub fn release_gated_run(data: &Path, mut child: std::process::Child) -> Run {
         run.all()
     );
     run
+}
+
+/// Copies the directory `from` into `to` (created).
+pub fn copy_dir_all(from: &Path, to: &Path) {
+    seamless_test_support::fs::copy_dir_all(from, to)
+        .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
 }

@@ -3,34 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use seamless_host_api::{
-    ContainerHost, ContainerSpec, HealthCheck, HostError, ImageBuildSpec, LABEL_RUN, LogSink,
-    LogStream, NetworkAttachment, PortBinding, WorkspaceMount,
+    ContainerHost, ContainerSpec, HealthCheck, HostError, ImageBuildSpec, LABEL_RUN, LogStream,
+    NetworkAttachment, PortBinding, WorkspaceMount,
 };
 use seamless_host_local::LocalHost;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-type Lines = Arc<Mutex<Vec<(LogStream, String)>>>;
-
-fn collector() -> (LogSink, Lines) {
-    let lines: Lines = Arc::new(Mutex::new(Vec::new()));
-    let seen = lines.clone();
-    let sink: LogSink = Arc::new(move |stream, line: &str| {
-        seen.lock().unwrap().push((stream, line.to_string()));
-    });
-    (sink, lines)
-}
-
-fn on(lines: &Lines, stream: LogStream) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(s, _)| *s == stream)
-        .map(|(_, l)| l.clone())
-        .collect()
-}
+pub use seamless_test_support::logs::{Lines, collector, on};
 
 fn spec(command: &[&str]) -> ContainerSpec {
     ContainerSpec {

@@ -19,7 +19,10 @@ pub enum BundleError {
         supported: String,
     },
     /// The component is not a WebAssembly binary.
-    #[error("the component layer is not WebAssembly (it does not start with \\0asm)")]
+    #[error(
+        "the component layer is not WebAssembly (it does not start with \\0asm); pack the \
+         component your build wrote, such as target/wasm32-wasip2/release/NAME.wasm"
+    )]
     NotWasm,
     /// Something is larger than allowed.
     #[error("{what} is {size} bytes, over the limit of {limit}")]

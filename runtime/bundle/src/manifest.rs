@@ -147,7 +147,7 @@ impl BundleManifest {
     /// Reads a manifest from its JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, BundleError> {
         let manifest: Self = serde_json::from_slice(bytes)
-            .map_err(|e| BundleError::Invalid(format!("not a plugin manifest: {e}")))?;
+            .map_err(|e| BundleError::Invalid(format!("its JSON does not fit the format: {e}")))?;
         manifest.validate()?;
         Ok(manifest)
     }

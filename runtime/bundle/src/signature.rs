@@ -113,7 +113,8 @@ impl SecretKey {
 pub enum SignatureError {
     /// No signature came with the bundle.
     #[error(
-        "the bundle {digest} is not signed; this pipeline requires a signature by one of: {expected}"
+        "the bundle {digest} is not signed; this pipeline requires a signature by one of: \
+         {expected}; sign it with `seamless plugin sign` and one of those keys, then push it again"
     )]
     Unsigned {
         /// The bundle.
@@ -123,7 +124,9 @@ pub enum SignatureError {
     },
     /// Signed, but not by a trusted key, or not validly.
     #[error(
-        "the bundle {digest} is not signed by a trusted key (signatures by: {found}); expected one of: {expected}"
+        "the bundle {digest} is not signed by a trusted key (signatures by: {found}); expected \
+         one of: {expected}; if you trust its signer, add their public key to `trusted-keys` \
+         under [plugins] in seamless.toml"
     )]
     Untrusted {
         /// The bundle.

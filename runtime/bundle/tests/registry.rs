@@ -8,12 +8,7 @@ use seamless_bundle::manifest::SUPPORTED_WIT;
 use seamless_bundle::registry::{Registry, RegistryError, parse_reference};
 use seamless_bundle::{Bundle, BundleError, BundleManifest, Capabilities, Limits};
 
-fn registry() -> String {
-    std::env::var("SEAMLESS_TEST_REGISTRY").expect(
-        "SEAMLESS_TEST_REGISTRY is not set: run scripts/test-env.sh (it starts a registry on \
-         127.0.0.1:5001) and `export SEAMLESS_TEST_REGISTRY=127.0.0.1:5001`",
-    )
-}
+use seamless_test_support::registry::plain as registry;
 
 fn bundle(version: &str, marker: u8) -> Bundle {
     let manifest = BundleManifest {
@@ -36,12 +31,8 @@ fn bundle(version: &str, marker: u8) -> Bundle {
 
 fn unique_repo() -> String {
     format!(
-        "seamless-test/lint-yaml-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
+        "seamless-test/{}",
+        seamless_test_support::unique("lint-yaml")
     )
 }
 

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use seamless_core::config::load;
+use seamless_test_support::golden;
 
 fn toml_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = match fs::read_dir(dir) {
@@ -22,12 +23,6 @@ fn toml_files(dir: &str) -> Vec<PathBuf> {
 
 #[test]
 fn invalid_configs_report_the_expected_errors() {
-    let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
-    // CI checks the fixtures; it never rewrites them.
-    assert!(
-        !(bless && std::env::var_os("CI").is_some()),
-        "BLESS=1 rewrites the expected errors; refused because CI is set"
-    );
     let files = toml_files("tests/ui/invalid");
     assert!(!files.is_empty(), "no invalid fixtures found");
     let mut failures = Vec::new();
@@ -36,21 +31,8 @@ fn invalid_configs_report_the_expected_errors() {
             Ok(_) => "<loaded without errors>\n".to_string(),
             Err(errors) => format!("{errors}\n"),
         };
-        let expected_path = file.with_extension("err");
-        if bless {
-            if let Err(error) = fs::write(&expected_path, &actual) {
-                panic!("cannot write {}: {error}", expected_path.display());
-            }
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path).unwrap_or_default();
-        if actual != expected {
-            failures.push(format!(
-                "{}\n--- expected ({})\n{expected}--- actual\n{actual}",
-                file.display(),
-                expected_path.display()
-            ));
-        }
+        // BLESS=1 rewrites the `.err` files; refused when CI is set.
+        failures.extend(golden::compare(&file.with_extension("err"), &actual));
     }
     assert!(
         failures.is_empty(),

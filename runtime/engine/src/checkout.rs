@@ -179,29 +179,11 @@ fn clone(url: &str, commit: &Commit, workspace: &Path) -> Result<Checkout, Check
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use seamless_test_support::git::git;
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
-    }
-
-    fn run_git(dir: &Path, args: &[&str]) {
-        let ok = std::process::Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@e",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
     }
 
     #[test]
@@ -231,13 +213,13 @@ mod tests {
     #[test]
     fn a_git_directory_is_copied_without_ignored_files() {
         let src = tempfile::tempdir().unwrap();
-        run_git(src.path(), &["init", "-q"]);
+        git(src.path(), &["init", "-q"]);
         write(&src.path().join(".gitignore"), "target/\n");
         write(&src.path().join("app.py"), "print(1)");
         write(&src.path().join("target/big.bin"), "x");
         write(&src.path().join("new.txt"), "untracked but not ignored");
-        run_git(src.path(), &["add", ".gitignore", "app.py"]);
-        run_git(src.path(), &["commit", "-qm", "one"]);
+        git(src.path(), &["add", ".gitignore", "app.py"]);
+        git(src.path(), &["commit", "-qm", "one"]);
         let ws = tempfile::tempdir().unwrap();
         let out = checkout(
             &SourceSpec::Directory(src.path().to_path_buf()),
@@ -253,13 +235,13 @@ mod tests {
     #[test]
     fn a_git_url_is_cloned_at_the_commit() {
         let repo = tempfile::tempdir().unwrap();
-        run_git(repo.path(), &["init", "-q", "-b", "main"]);
+        git(repo.path(), &["init", "-q", "-b", "main"]);
         write(&repo.path().join("v.txt"), "one");
-        run_git(repo.path(), &["add", "."]);
-        run_git(repo.path(), &["commit", "-qm", "one"]);
+        git(repo.path(), &["add", "."]);
+        git(repo.path(), &["commit", "-qm", "one"]);
         let first = run(&Git::in_dir(repo.path(), "rev-parse").args(["HEAD"])).unwrap();
         write(&repo.path().join("v.txt"), "two");
-        run_git(repo.path(), &["commit", "-qam", "two"]);
+        git(repo.path(), &["commit", "-qam", "two"]);
 
         let ws = tempfile::tempdir().unwrap();
         let url = format!("file://{}", repo.path().display());

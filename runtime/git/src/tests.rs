@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use seamless_test_support::git::git as plain_git;
 
 /// A repository with one commit of `file`, made with plain git (not through [`Git`]).
 fn repo_with(file: &str) -> tempfile::TempDir {
@@ -16,19 +17,6 @@ fn repo_with(file: &str) -> tempfile::TempDir {
         plain_git(dir.path(), args);
     }
     dir
-}
-
-fn plain_git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@e"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
 }
 
 /// Installs an executable script at `path` that creates `marker` when it runs.

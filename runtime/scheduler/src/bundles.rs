@@ -145,6 +145,17 @@ mod tests {
     }
 
     #[test]
+    fn the_pre_run_refusal_reads_as_on_file() {
+        let want = wanting(
+            r#"{"containers":true,"networks":true,"deploy":["staging"],"http":["api.x:443"],"secrets":["TOKEN"]}"#,
+        );
+        let err = check_stage(&stage("", ""), "lint", &want).unwrap_err();
+        let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/ungranted-capabilities.err");
+        seamless_test_support::golden::assert_golden(&golden, &format!("{err}\n"));
+    }
+
+    #[test]
     fn a_component_may_not_declare_more_than_its_bundle() {
         let caps = wanting(r#"{"deploy":["*"],"http":["api.example.com"]}"#).capabilities;
         assert!(caps.covers(&Capability::Deploy("staging".into())));

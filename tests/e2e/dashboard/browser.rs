@@ -1,6 +1,6 @@
 //! Headless Chromium at a 1366×768 laptop size, through chromedriver.
 
-use crate::serve::free_port;
+use crate::support::{Reserved, reserve_port};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -17,13 +17,16 @@ pub struct Browser {
     driver: Child,
     /// More to show when a step fails (the server's log).
     context: Box<dyn Fn() -> String + Send + Sync>,
+    /// Holds chromedriver's port, which it is told up front.
+    _port: Reserved,
 }
 
 impl Browser {
     /// Starts Chromium; `context` tells more when a step fails (such as the server's
     /// log).
     pub async fn start(context: impl Fn() -> String + Send + Sync + 'static) -> Self {
-        let port = free_port();
+        let reserved = reserve_port();
+        let port = reserved.port();
         // Its own process group, so that Chromium (its child) goes with it even when
         // a failed step leaves the session open.
         let driver = Command::new("chromedriver")
@@ -61,6 +64,7 @@ impl Browser {
             client,
             driver,
             context: Box::new(context),
+            _port: reserved,
         }
     }
 

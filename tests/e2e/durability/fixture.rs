@@ -2,14 +2,17 @@
 //! the `seamless` processes it starts in the background, and what Docker and the store
 //! say about its runs.
 
-use crate::support::git;
-use crate::support::{Run, Scratch, docker, seamless_bin, wait_for};
+use crate::support::init_and_commit;
+use crate::support::{
+    Reserved, Run, Scratch, containers_of_run, docker, networks_of_run, reserve_port, seamless_bin,
+    wait_for,
+};
 use seamless_core::config::default_stages;
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, StageRecord, Store};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +40,8 @@ pub(super) struct Fixture {
     pub(super) logs: tempfile::TempDir,
     /// Runs whose containers [`containers_of_run`] has seen while they were live.
     seen_live: std::sync::Mutex<Vec<String>>,
+    /// Holds `port`, the deployed service's public port, for the fixture's life.
+    _port: Reserved,
 }
 
 impl Fixture {
@@ -45,7 +50,8 @@ impl Fixture {
         let pid = std::process::id();
         let service = format!("dur-{pid}-{n}");
         let env = format!("dur{pid}-{n}");
-        let port = free_port();
+        let reserved = reserve_port();
+        let port = reserved.port();
         let version = format!("version-{pid}-{n}-{}", seamless_store::now_ms());
         let scratch = Scratch::empty();
         let f = Self {
@@ -56,6 +62,7 @@ impl Fixture {
             version,
             logs: tempfile::tempdir().unwrap(),
             seen_live: std::sync::Mutex::new(Vec::new()),
+            _port: reserved,
         };
         let serve = "httpd -f -p 8000 -h /www";
         let cmd = if spec.slow_start {
@@ -109,21 +116,7 @@ health-timeout-secs = "60"
                 defaults = default_stages(&["prepare", "unit-test", "build"]),
             ),
         );
-        git(f.scratch.path(), &["init", "-q", "-b", "main"]);
-        git(f.scratch.path(), &["add", "-A"]);
-        git(
-            f.scratch.path(),
-            &[
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@e",
-                "commit",
-                "-q",
-                "-m",
-                "init",
-            ],
-        );
+        init_and_commit(f.scratch.path(), "init");
         // Create (and migrate) the store before any `seamless` process opens it, so
         // that the test's reads never race the first migration.
         drop(f.store());
@@ -451,26 +444,6 @@ pub(super) fn lines(s: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-pub(super) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Containers (running or not) labelled with the run.
-pub(super) fn containers_of_run(id: &str) -> Vec<String> {
-    let filter = format!("label=dev.seamless.run={id}");
-    lines(&docker(&["ps", "-a", "-q", "--filter", &filter]))
-}
-
-/// Networks labelled with the run.
-pub(super) fn networks_of_run(id: &str) -> Vec<String> {
-    let filter = format!("label=dev.seamless.run={id}");
-    lines(&docker(&["network", "ls", "-q", "--filter", &filter]))
 }
 
 /// A plain HTTP/1.0 GET on 127.0.0.1:`port`: (status, body), or `None` when nothing

@@ -24,23 +24,12 @@ pub(super) const ENVIRONMENTS: [&str; 2] = ["staging", "production"];
 
 /// The registry the tests push to, or a panic that says how to start one.
 pub(super) fn test_registry() -> String {
-    match std::env::var("SEAMLESS_TEST_REGISTRY") {
-        Ok(r) if !r.trim().is_empty() => r.trim().to_owned(),
-        _ => panic!(
-            "SEAMLESS_TEST_REGISTRY is not set: the shop pushes its images to a local OCI \
-             registry. Start one with scripts/test-env.sh (it serves 127.0.0.1:5001), then \
-             `export SEAMLESS_TEST_REGISTRY=127.0.0.1:5001` (scripts/test does both)"
-        ),
-    }
+    seamless_test_support::registry::plain()
 }
 
 /// A name no other test run uses.
 pub(super) fn unique() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{}-{:x}", std::process::id(), nanos % 0xffff_ffff)
+    seamless_test_support::unique("e2e")
 }
 
 /// A copy of the shop whose images go to `$SEAMLESS_TEST_REGISTRY/shop-<unique>`.

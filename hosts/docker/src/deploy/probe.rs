@@ -107,10 +107,8 @@ mod tests {
 
     #[tokio::test]
     async fn nothing_listening_is_an_error_after_the_timeout() {
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            listener.local_addr().expect("address").port()
-        };
+        // Reserved for this test and never bound: nothing listens on it.
+        let port = seamless_test_support::ports::reserve_for_process();
         let started = std::time::Instant::now();
         let err = status("127.0.0.1", port, "/", Duration::from_millis(400))
             .await

@@ -3,23 +3,16 @@
 
 use bollard::Docker;
 use bollard::query_parameters::ListContainersOptionsBuilder;
-use seamless_host_api::{ContainerSpec, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE, LogSink, LogStream};
+use seamless_host_api::{ContainerSpec, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE};
 use seamless_host_docker::DockerHost;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const IMAGE: &str = "seamless/busybox:latest";
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// An id unique to this test process and call: lowercase letters, digits and `-`.
-pub fn unique(prefix: &str) -> String {
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    format!("{prefix}-{}-{n}", std::process::id())
-}
+pub use seamless_test_support::unique;
 
 /// Removes the containers, then the networks, that carry `label=value` when dropped.
 pub struct Cleanup {
@@ -65,26 +58,7 @@ impl Drop for ImageCleanup {
     }
 }
 
-pub type Lines = Arc<Mutex<Vec<(LogStream, String)>>>;
-
-pub fn collector() -> (LogSink, Lines) {
-    let lines: Lines = Arc::new(Mutex::new(Vec::new()));
-    let seen = lines.clone();
-    let sink: LogSink = Arc::new(move |stream, line: &str| {
-        seen.lock().unwrap().push((stream, line.to_string()));
-    });
-    (sink, lines)
-}
-
-pub fn on(lines: &Lines, stream: LogStream) -> Vec<String> {
-    lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(s, _)| *s == stream)
-        .map(|(_, l)| l.clone())
-        .collect()
-}
+pub use seamless_test_support::logs::{collector, on};
 
 pub fn run_labels(run: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(LABEL_RUN.to_string(), run.to_string())])
@@ -132,14 +106,9 @@ pub async fn network_exists(name: &str) -> bool {
     client().await.inspect_network(name, None).await.is_ok()
 }
 
-/// A free TCP port on 127.0.0.1 (free when asked; nothing holds it).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// A loopback port reserved for this test (see `seamless_test_support::ports`): no
+/// other test takes it between this call and the deploy that binds it.
+pub use seamless_test_support::ports::reserve_for_process as reserved_port;
 
 /// `GET path` with HTTP/1.0 on `127.0.0.1:port`: the status and the body.
 pub async fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {

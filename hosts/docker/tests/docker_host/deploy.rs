@@ -122,7 +122,7 @@ async fn unhealthy_deploy_keeps_old_version_serving_and_healthy_one_replaces_it(
     let deploy = Deploy {
         service: service.clone(),
         image: image.clone(),
-        public_port: free_port(),
+        public_port: reserved_port(),
     };
     let deployer = host.deployer().expect("docker deploys");
     assert_eq!(deployer.serving(&service, "test").await.unwrap(), None);
@@ -250,7 +250,7 @@ async fn changed_public_port_recreates_the_proxy() {
     let mut deploy = Deploy {
         service: service.clone(),
         image,
-        public_port: free_port(),
+        public_port: reserved_port(),
     };
     let old_port = deploy.public_port;
     let spec = deploy.spec("p1", 1, true);
@@ -258,7 +258,7 @@ async fn changed_public_port_recreates_the_proxy() {
     deployer.promote(&first, &spec).await.unwrap();
     assert_eq!(http_get(old_port, "/").await.unwrap().0, 200);
 
-    deploy.public_port = free_port();
+    deploy.public_port = reserved_port();
     let spec = deploy.spec("p2", 1, true);
     let second = deploy.start(&host, &spec).await;
     let endpoint = deployer.promote(&second, &spec).await.unwrap();
@@ -281,7 +281,7 @@ async fn candidate_that_does_not_answer_fails_the_probe() {
     let deploy = Deploy {
         service: service.clone(),
         image: IMAGE.to_string(),
-        public_port: free_port(),
+        public_port: reserved_port(),
     };
     // The busybox image's default command is a shell that exits at once.
     let spec = deploy.spec("m1", 1, true);

@@ -114,7 +114,7 @@ async fn published_ports_answer_on_the_host() {
     let run = unique("ports");
     let _cleanup = Cleanup::run(&run);
     let host = host().await;
-    let fixed = free_port();
+    let fixed = reserved_port();
     let mut server = web(&run, "published");
     server.ports = vec![
         PortBinding {

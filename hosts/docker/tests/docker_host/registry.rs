@@ -7,17 +7,7 @@ use crate::common::*;
 use bollard::query_parameters::TagImageOptionsBuilder;
 use seamless_host_api::{ContainerHost, HostError, LogStream};
 
-/// The registry under test; fails the test with a way to start one when unset.
-fn registry() -> String {
-    match std::env::var("SEAMLESS_TEST_REGISTRY") {
-        Ok(addr) if !addr.trim().is_empty() => addr,
-        _ => panic!(
-            "SEAMLESS_TEST_REGISTRY is not set. Run the suite with scripts/test, or start a \
-             registry yourself (scripts/test-env.sh does, on 127.0.0.1:5001) and run \
-             `SEAMLESS_TEST_REGISTRY=127.0.0.1:5001 cargo test -p seamless-host-docker`"
-        ),
-    }
-}
+use seamless_test_support::registry::plain as registry;
 
 /// Tags the busybox base image as `repository:tag`.
 async fn tag_busybox(repository: &str, tag: &str) {

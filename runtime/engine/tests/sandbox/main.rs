@@ -20,7 +20,7 @@ struct Sandbox {
 
 impl Sandbox {
     async fn new() -> Self {
-        let wasm = Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm");
+        let wasm = seamless_test_support::fixtures::misbehave_wasm();
         let bytes = std::fs::read(&wasm).expect("the misbehave fixture is built");
         let cache = tempfile::tempdir().unwrap();
         let engine = PluginEngine::new(cache.path().to_owned()).unwrap();
@@ -37,7 +37,7 @@ impl Sandbox {
     /// limits), loaded and validated like any configuration.
     fn stage(&self, behaviour: &str, extra: &str) -> Stage {
         let dir = self.workspace.path();
-        let wasm = Path::new(seamless_builtins::FIXTURE_DIR).join("misbehave.wasm");
+        let wasm = seamless_test_support::fixtures::misbehave_wasm();
         std::fs::copy(wasm, dir.join("misbehave.wasm")).unwrap();
         std::fs::write(
             dir.join("seamless.toml"),
@@ -100,22 +100,7 @@ fn assert_golden(sandbox: &Sandbox, name: &str, report: &StageReport) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/sandbox/golden")
         .join(format!("{name}.err"));
-    if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "BLESS=1 rewrites the expected errors; refused because CI is set"
-        );
-        std::fs::write(&path, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (write it with BLESS=1)", path.display()));
-    assert_eq!(
-        actual,
-        expected,
-        "{} differs (rerun with BLESS=1 to accept)",
-        path.display()
-    );
+    seamless_test_support::golden::assert_golden(&path, &actual);
 }
 
 fn assert_says(text: &str, parts: &[&str]) {
@@ -231,4 +216,32 @@ async fn a_granted_secret_never_reaches_the_log_unmasked() {
         ],
     );
     assert!(!log.contains(secret), "the secret leaked:\n{log}");
+}
+
+/// The engine's refusal to load `bytes`, against `tests/sandbox/golden/<name>.err`.
+async fn assert_load_golden(name: &str, bytes: &[u8]) {
+    let cache = tempfile::tempdir().unwrap();
+    let engine = PluginEngine::new(cache.path().to_owned()).unwrap();
+    let err = match engine.load(name, bytes).await {
+        Ok(_) => panic!("{name} loaded"),
+        Err(e) => e.to_string(),
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sandbox/golden")
+        .join(format!("{name}.err"));
+    seamless_test_support::golden::assert_golden(&path, &format!("{err}\n"));
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_component_is_refused_with_what_it_is() {
+    assert_load_golden("not-a-component", b"#!/bin/sh\necho hello\n").await;
+    // A core module is WebAssembly, but not a component.
+    assert_load_golden("core-module", b"\0asm\x01\0\0\0").await;
+}
+
+#[tokio::test]
+async fn a_plugin_built_for_a_newer_contract_is_refused_with_both_versions() {
+    let wasm = seamless_test_support::fixtures::future_version_wasm();
+    let bytes = std::fs::read(&wasm).expect("the future-version fixture is built");
+    assert_load_golden("future-contract", &bytes).await;
 }

@@ -1,5 +1,7 @@
 //! Why a GitHub call failed. No message holds the token.
 
+use seamless_client::http::HttpError;
+
 /// Why a GitHub API call (or setting up the client) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GitHubError {
@@ -20,26 +22,10 @@ pub enum GitHubError {
     /// The commit is not 40 or 64 hex digits.
     #[error("invalid commit sha '{0}'; expected 40 or 64 hex digits")]
     InvalidSha(String),
-    /// No answer: connecting, TLS or the exchange failed.
-    #[error("{method} {url}: no answer: {message}")]
-    Unreachable {
-        /// The request method.
-        method: &'static str,
-        /// The request URL.
-        url: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// No answer in time.
-    #[error("{method} {url}: no answer within {seconds} s")]
-    Timeout {
-        /// The request method.
-        method: &'static str,
-        /// The request URL.
-        url: String,
-        /// The limit, in seconds.
-        seconds: u64,
-    },
+    /// No answer (connecting, TLS or the exchange failed), or none in time: the
+    /// shared client's error, as it said it.
+    #[error(transparent)]
+    Transport(HttpError),
     /// GitHub answered with an error status.
     #[error("{method} {url} answered {status}: {message}")]
     Status {
@@ -54,29 +40,11 @@ pub enum GitHubError {
     },
 }
 
-impl From<seamless_client::http::HttpError> for GitHubError {
-    fn from(e: seamless_client::http::HttpError) -> Self {
-        use seamless_client::http::HttpError;
+impl From<HttpError> for GitHubError {
+    fn from(e: HttpError) -> Self {
         match e {
             HttpError::InvalidBase { url, reason } => Self::InvalidBase { url, reason },
-            HttpError::Unreachable {
-                method,
-                url,
-                message,
-            } => Self::Unreachable {
-                method,
-                url,
-                message,
-            },
-            HttpError::Timeout {
-                method,
-                url,
-                seconds,
-            } => Self::Timeout {
-                method,
-                url,
-                seconds,
-            },
+            other => Self::Transport(other),
         }
     }
 }
@@ -85,7 +53,7 @@ impl GitHubError {
     /// Whether trying again may succeed: no answer, a 5xx, or 429 (rate limited).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Unreachable { .. } | Self::Timeout { .. } => true,
+            Self::Transport(_) => true,
             Self::Status { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -112,11 +80,11 @@ mod tests {
         assert!(!status(422).is_transient());
         assert!(!status(404).is_transient());
         assert!(!GitHubError::InvalidSha("x".into()).is_transient());
-        let timeout = GitHubError::Timeout {
+        let timeout = GitHubError::from(HttpError::Timeout {
             method: "PUT",
             url: "http://x/".into(),
             seconds: 1,
-        };
+        });
         assert!(timeout.is_transient());
     }
 }

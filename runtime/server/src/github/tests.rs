@@ -202,7 +202,7 @@ async fn https_is_spoken_to_an_https_base() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, GitHubError::Unreachable { message, .. } if message.contains("TLS")),
+        matches!(&err, GitHubError::Transport(seamless_client::http::HttpError::Unreachable { message, .. }) if message.contains("TLS")),
         "{err:?}"
     );
     assert!(stand_in.calls().is_empty(), "no plain request was sent");

@@ -448,13 +448,7 @@ async fn services_are_written_to_a_local_seamless_toml_only_when_it_stays_valid(
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A configuration that a git repository holds is changed there, not here.
-    let init = std::process::Command::new("git")
-        .arg("-C")
-        .arg(api.repo.path())
-        .args(["init", "-q"])
-        .status()
-        .unwrap();
-    assert!(init.success());
+    seamless_test_support::git::git(api.repo.path(), &["init", "-q"]);
     let (status, text) = api
         .call(
             Method::PUT,

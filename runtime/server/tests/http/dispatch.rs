@@ -19,17 +19,10 @@ name = "web"
 hold = "while [ ! -e '{}' ]; do sleep 0.05; done; echo through"
 
 {}
-[[stage]]
-name = "hold"
-uses = "builtin:command"
-needs = ["prepare"]
-[stage.grants]
-containers = true
-[stage.with]
-command = "hold"
-"#,
+{}"#,
         gate.display(),
-        seamless_core::config::default_stages(&["prepare"])
+        seamless_core::config::default_stages(&["prepare"]),
+        seamless_test_support::stages::command_stage("hold", &["prepare"], "hold"),
     )
 }
 

@@ -103,19 +103,6 @@ impl Default for Serving {
     }
 }
 
-/// `git` in `dir`, which must succeed.
-pub fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@e"])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
-}
-
 /// A server set up as `how` says.
 pub async fn start_serving(how: Serving) -> Api {
     let login = how.login;
@@ -124,9 +111,7 @@ pub async fn start_serving(how: Serving) -> Api {
     std::fs::write(repo.path().join("Dockerfile"), "FROM scratch\n").unwrap();
     std::fs::write(repo.path().join("seamless.toml"), &how.toml).unwrap();
     if how.git {
-        git(repo.path(), &["init", "-q", "-b", "main"]);
-        git(repo.path(), &["add", "-A"]);
-        git(repo.path(), &["commit", "-qm", "one"]);
+        seamless_test_support::git::init_and_commit(repo.path(), "one");
     }
     let store = Arc::new(Store::open(data.path()).unwrap());
     let host: Arc<dyn ContainerHost> = Arc::new(seamless_host_local::LocalHost::new());
