@@ -1,8 +1,8 @@
 //! Interrupting a run cancels its stages and removes its containers.
 
-use crate::support::{Scratch, docker, seamless_bin};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::support::{Scratch, docker, wait_for};
+use seamless_test_support::stages::command_stage;
+use std::process::Command;
 
 #[test]
 fn interrupted_run_is_cancelled_and_leaves_no_container() {
@@ -13,35 +13,18 @@ fn interrupted_run_is_cancelled_and_leaves_no_container() {
         "seamless.toml",
         &format!(
             "version = 1\npipeline = \"cancel\"\n\n[[service]]\nname = \"{service}\"\n\
-             [service.commands]\nslow = \"sleep 120\"\n\n\
-             [[stage]]\nname = \"slow\"\nuses = \"builtin:command\"\n\
-             [stage.grants]\ncontainers = true\n[stage.with]\ncommand = \"slow\"\n\n\
-             [[stage]]\nname = \"after\"\nuses = \"builtin:command\"\nneeds = [\"slow\"]\n\
-             [stage.grants]\ncontainers = true\n[stage.with]\ncommand = \"slow\"\n"
+             [service.commands]\nslow = \"sleep 120\"\n\n{}\n{}",
+            command_stage("slow", &[], "slow"),
+            command_stage("after", &["slow"], "slow"),
         ),
     );
-    let child = Command::new(seamless_bin())
-        .args([
-            "run",
-            s.path().to_str().unwrap(),
-            "--host",
-            "docker",
-            "--data-dir",
-        ])
-        .arg(s.data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = s.spawn_run(&["--host", "docker"]);
     let filter = format!("label=dev.seamless.service={service}");
-    let started = Instant::now();
-    while docker(&["ps", "-q", "--filter", &filter]).trim().is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "container never started"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(
+        "the slow stage's container to start",
+        || (!docker(&["ps", "-q", "--filter", &filter]).trim().is_empty()).then_some(()),
+        String::new,
+    );
     let pid = child.id().to_string();
     assert!(
         Command::new("kill")

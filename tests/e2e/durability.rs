@@ -6,6 +6,7 @@
 
 mod fixture;
 
+use crate::support::Bg;
 use crate::support::{docker, wait_for};
 use fixture::*;
 use seamless_core::state::{RunStatus, StageStatus};

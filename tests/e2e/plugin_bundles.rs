@@ -361,7 +361,14 @@ fn a_pipeline_that_requires_signatures_refuses_unsigned_and_foreign_signed_bundl
         msg.contains("is not signed") && msg.contains(&digest),
         "{msg}"
     );
-    let key_id = msg.rsplit("one of: ").next().unwrap().trim().to_string();
+    // "... a signature by one of: <key id>; sign it with ...".
+    let key_id = msg
+        .split("one of: ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     assert_eq!(key_id.len(), 16, "{msg}");
 
     // Signed by a key the pipeline does not trust: refused, naming the expected key.
@@ -570,17 +577,10 @@ fn a_registry_with_basic_auth_takes_credentials_from_the_environment_or_the_dock
         Run::from(cmd.output().unwrap()),
         "install with a docker config",
     );
-    let mut cmd = std::process::Command::new(crate::support::seamless_bin());
-    cmd.args([
-        "run",
-        s.path().to_str().unwrap(),
-        "--host",
-        "docker",
-        "--data-dir",
-    ])
-    .arg(s.data.path())
-    .env("DOCKER_CONFIG", docker_config.path());
-    let run = Run::from(cmd.output().unwrap());
+    let run = s.seamless(
+        &["run", s.path().to_str().unwrap(), "--host", "docker"],
+        &[("DOCKER_CONFIG", docker_config.path().to_str().unwrap())],
+    );
     assert_eq!(run.code, 0, "{}", run.all());
 }
 

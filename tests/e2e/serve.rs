@@ -5,16 +5,16 @@
 //! stand-in GitHub.
 
 use crate::support::git;
-use crate::support::{Scratch, seamless_bin, wait_for};
+use crate::support::{Bg, Scratch, wait_for};
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, Store};
 use seamless_test_support::webhooks::signature as sign;
 use serde_json::Value;
-use std::fs::File;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+
+use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
 mod api;
@@ -173,24 +173,9 @@ impl Repo {
 
     /// [`Repo::spawn`] with `env` set as well.
     fn spawn_with(&self, name: &str, args: &[&str], env: &[(&str, &str)]) -> Bg {
-        let out = self.logs.path().join(format!("{name}.out"));
-        let err = self.logs.path().join(format!("{name}.err"));
-        let child = Command::new(seamless_bin())
-            .args(args)
-            .arg("--data-dir")
-            .arg(self.scratch.data.path())
-            .env(SECRET_VAR, SECRET)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(File::create(&out).unwrap())
-            .stderr(File::create(&err).unwrap())
-            .spawn()
-            .unwrap();
-        Bg {
-            child: Some(child),
-            out,
-            err,
-        }
+        let mut env = env.to_vec();
+        env.push((SECRET_VAR, SECRET));
+        Bg::spawn(self.logs.path(), name, args, self.scratch.data.path(), &env)
     }
 
     /// `seamless serve <checkout>` on a free port, once it answers.
@@ -260,48 +245,6 @@ pipeline = "served"
         prepare = seamless_core::config::default_stages(&["prepare"]),
         show = seamless_test_support::stages::command_stage("show", &["prepare"], "show"),
     )
-}
-
-/// A process in the background; killed (SIGKILL) and reaped when dropped.
-struct Bg {
-    child: Option<Child>,
-    out: PathBuf,
-    err: PathBuf,
-}
-
-impl Bg {
-    fn running(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| c.try_wait().unwrap().is_none())
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-
-    /// SIGKILL, and reap it so that its PID is gone.
-    fn kill9(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn output(&self) -> String {
-        let read = |p: &PathBuf| std::fs::read_to_string(p).unwrap_or_default();
-        format!(
-            "--- stdout\n{}--- stderr\n{}",
-            read(&self.out),
-            read(&self.err)
-        )
-    }
-}
-
-impl Drop for Bg {
-    fn drop(&mut self) {
-        self.kill9();
-    }
 }
 
 /// A running `seamless serve`.

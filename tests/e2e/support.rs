@@ -273,3 +273,107 @@ pub fn copy_dir_all(from: &Path, to: &Path) {
     seamless_test_support::fs::copy_dir_all(from, to)
         .unwrap_or_else(|e| panic!("cannot copy {} to {}: {e}", from.display(), to.display()));
 }
+
+/// A `seamless` process in the background, its output going to files (so it never
+/// blocks on a full pipe); killed (SIGKILL) and reaped when dropped.
+pub struct Bg {
+    /// What it runs, for messages.
+    pub name: String,
+    /// The process, until it is reaped.
+    pub child: Option<std::process::Child>,
+    /// Its stdout file.
+    pub out: PathBuf,
+    /// Its stderr file.
+    pub err: PathBuf,
+}
+
+impl Bg {
+    /// Starts `seamless <args> --data-dir <data>` with `env`, its output in `logs`.
+    pub fn spawn(
+        logs: &Path,
+        name: &str,
+        args: &[&str],
+        data: &Path,
+        env: &[(&str, &str)],
+    ) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let out = logs.join(format!("{name}-{n}.out"));
+        let err = logs.join(format!("{name}-{n}.err"));
+        let child = Command::new(seamless_bin())
+            .args(args)
+            .arg("--data-dir")
+            .arg(data)
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .spawn()
+            .unwrap();
+        Self {
+            name: format!("seamless {}", args.join(" ")),
+            child: Some(child),
+            out,
+            err,
+        }
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
+    /// SIGKILL, and reap it so that its PID is gone.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits (within the deadline) for the process to exit.
+    pub fn wait_exit(mut self) -> Run {
+        let code = {
+            let child = self.child.as_mut().unwrap();
+            wait_for(
+                &format!("`{}` to exit", self.name),
+                || child.try_wait().unwrap(),
+                || read(&self.out) + &read(&self.err),
+            )
+        };
+        self.child = None;
+        Run {
+            code: code.code().unwrap_or(-1),
+            stdout: read(&self.out),
+            stderr: read(&self.err),
+        }
+    }
+
+    /// What it printed so far, for assertion messages.
+    pub fn output(&self) -> String {
+        format!(
+            "--- {}\n--- stdout\n{}--- stderr\n{}",
+            self.name,
+            read(&self.out),
+            read(&self.err)
+        )
+    }
+}
+
+impl Drop for Bg {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A file's text, or nothing when it cannot be read (yet).
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}

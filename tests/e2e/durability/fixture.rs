@@ -4,17 +4,16 @@
 
 use crate::support::init_and_commit;
 use crate::support::{
-    Reserved, Run, Scratch, containers_of_run, docker, networks_of_run, reserve_port, seamless_bin,
-    wait_for,
+    Bg, Reserved, Run, Scratch, containers_of_run, docker, networks_of_run, reserve_port, wait_for,
 };
 use seamless_core::config::default_stages;
 use seamless_core::state::StageStatus;
 use seamless_store::{RunFilter, RunRecord, StageRecord, Store};
-use std::fs::File;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -134,24 +133,7 @@ health-timeout-secs = "60"
     /// Starts `seamless <args> --data-dir D` in the background; its output goes to
     /// files, so it can never block on a full pipe.
     pub(super) fn spawn(&self, name: &str, args: &[&str]) -> Bg {
-        let n = NEXT.fetch_add(1, Ordering::SeqCst);
-        let out = self.logs.path().join(format!("{name}-{n}.out"));
-        let err = self.logs.path().join(format!("{name}-{n}.err"));
-        let child = Command::new(seamless_bin())
-            .args(args)
-            .arg("--data-dir")
-            .arg(self.scratch.data.path())
-            .stdin(Stdio::null())
-            .stdout(File::create(&out).unwrap())
-            .stderr(File::create(&err).unwrap())
-            .spawn()
-            .unwrap();
-        Bg {
-            name: format!("seamless {}", args.join(" ")),
-            child: Some(child),
-            out,
-            err,
-        }
+        Bg::spawn(self.logs.path(), name, args, self.scratch.data.path(), &[])
     }
 
     /// `seamless run <repo> --host docker <extra...>` in the background.
@@ -369,73 +351,6 @@ impl Drop for Fixture {
                 .status();
         }
     }
-}
-
-/// A `seamless` process in the background; killed (SIGKILL) and reaped when dropped.
-pub(super) struct Bg {
-    pub(super) name: String,
-    pub(super) child: Option<Child>,
-    pub(super) out: PathBuf,
-    pub(super) err: PathBuf,
-}
-
-impl Bg {
-    pub(super) fn pid(&self) -> u32 {
-        self.child.as_ref().unwrap().id()
-    }
-
-    /// Whether the process is still running.
-    pub(super) fn running(&mut self) -> bool {
-        let child = self.child.as_mut().unwrap();
-        child.try_wait().unwrap().is_none()
-    }
-
-    /// SIGKILL, and reap it so that its PID is gone.
-    pub(super) fn kill9(&mut self) {
-        let mut child = self.child.take().unwrap();
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
-
-    /// Waits (within the deadline) for the process to exit.
-    pub(super) fn wait_exit(mut self) -> Run {
-        let code = {
-            let child = self.child.as_mut().unwrap();
-            wait_for(
-                &format!("`{}` to exit", self.name),
-                || child.try_wait().unwrap(),
-                || read(&self.out) + &read(&self.err),
-            )
-        };
-        self.child = None;
-        Run {
-            code: code.code().unwrap_or(-1),
-            stdout: read(&self.out),
-            stderr: read(&self.err),
-        }
-    }
-
-    pub(super) fn output(&self) -> String {
-        format!(
-            "--- {}\n--- stdout\n{}--- stderr\n{}",
-            self.name,
-            read(&self.out),
-            read(&self.err)
-        )
-    }
-}
-
-impl Drop for Bg {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-pub(super) fn read(path: &PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 pub(super) fn lines(s: &str) -> Vec<String> {

@@ -15,7 +15,7 @@ pub enum BinError {
     Spawn(#[from] std::io::Error),
     /// The build failed.
     #[error(
-        "`cargo build --workspace --bins --profile {profile}` (target dir {target_dir}) \
+        "`cargo build --workspace --all-targets --profile {profile}` (target dir {target_dir}) \
          failed; the tests need a binary built from the current sources:\n{stderr}"
     )]
     Build {
@@ -28,11 +28,13 @@ pub enum BinError {
     },
 }
 
-/// The `seamless` binary: once per process this runs `cargo build --workspace --bins`
-/// into the running executable's own target directory and profile (a no-op when it is
-/// fresh), so no test or benchmark drives a stale binary. The whole workspace, as
-/// `scripts/test` builds it: `-p seamless-cli` alone unifies features differently, and
-/// every switch between the two would rebuild dependencies (wasmtime: 20 to 30 minutes).
+/// The `seamless` binary: once per process this runs `cargo build --workspace
+/// --all-targets` into the running executable's own target directory and profile (a
+/// no-op when it is fresh), so no test or benchmark drives a stale binary. All targets
+/// of the whole workspace, as `scripts/test` and nextest build them: dev-dependencies
+/// turn on features of shared crates (`syn`, `serde_json`, `hashbrown`...), so `--bins`
+/// or `-p seamless-cli` alone resolve features differently, and every switch between
+/// them rebuilds wasmtime (10 to 30 minutes on 2 cores).
 pub fn try_seamless_bin() -> Result<PathBuf, String> {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BIN.get_or_init(|| build().map_err(|e| e.to_string()))
@@ -61,7 +63,7 @@ fn build() -> Result<PathBuf, BinError> {
             "build",
             "--quiet",
             "--workspace",
-            "--bins",
+            "--all-targets",
             "--profile",
             &profile,
         ])

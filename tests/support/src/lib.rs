@@ -32,7 +32,6 @@ pub mod webhooks;
 
 use std::path::{Path, PathBuf};
 
-
 /// A name no other test, test process or earlier run uses: `prefix`, the process id,
 /// the time and a counter, in lowercase letters, digits and `-` (valid as a registry
 /// repository, an image tag, a Docker label value or a service name).
