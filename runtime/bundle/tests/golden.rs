@@ -7,23 +7,16 @@
 
 use seamless_bundle::manifest::SUPPORTED_WIT;
 use seamless_bundle::signature::{SecretKey, verify};
-use seamless_bundle::{Bundle, BundleManifest, Capabilities, Limits, layout};
+use seamless_bundle::{Bundle, BundleManifest, layout};
 use std::path::{Path, PathBuf};
 
 fn manifest() -> BundleManifest {
-    BundleManifest {
-        name: "lint-yaml".into(),
-        version: "1.0.0".into(),
-        wit: SUPPORTED_WIT.into(),
-        stages: vec!["code-quality".into()],
-        description: "Lints YAML files".into(),
-        license: "Apache-2.0".into(),
-        capabilities: Capabilities {
-            containers: true,
-            ..Capabilities::default()
-        },
-        limits: Limits::default(),
-    }
+    let json = format!(
+        r#"{{"name": "lint-yaml", "version": "1.0.0", "wit": "{SUPPORTED_WIT}",
+            "stages": ["code-quality"], "description": "Lints YAML files",
+            "license": "Apache-2.0", "capabilities": {{"containers": true}}}}"#
+    );
+    BundleManifest::from_json(json.as_bytes()).unwrap()
 }
 
 fn component() -> Vec<u8> {

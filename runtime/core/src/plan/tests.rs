@@ -262,18 +262,22 @@ fn run_scoped_stage_waits_for_every_service() {
     assert_eq!(plan.instances[2].needs, [0, 1]);
 }
 
+/// A one-replica target on 127.0.0.1:8080.
+fn production_target() -> Target {
+    Target {
+        port: 8080,
+        bind: "127.0.0.1".into(),
+        replicas: 1,
+        env: BTreeMap::new(),
+    }
+}
+
 #[test]
 fn deploy_without_a_target_is_not_applicable() {
     let mut config = full(&["web", "api"]);
-    config.services[0].targets.insert(
-        "production".into(),
-        Target {
-            port: 8080,
-            bind: "127.0.0.1".into(),
-            replicas: 1,
-            env: BTreeMap::new(),
-        },
-    );
+    config.services[0]
+        .targets
+        .insert("production".into(), production_target());
     let plan = plan(&config, &PlanFilter::default()).unwrap();
     assert_eq!(plan.instances[3].not_applicable, None);
     assert_eq!(
@@ -289,15 +293,9 @@ fn a_gate_in_front_of_deploys_that_do_not_apply_is_not_applicable() {
     gate.uses = PluginRef::Approval;
     config.stages.insert(2, gate);
     config.stages[3].needs = vec!["approval".into()];
-    config.services[0].targets.insert(
-        "production".into(),
-        Target {
-            port: 8080,
-            bind: "127.0.0.1".into(),
-            replicas: 1,
-            env: BTreeMap::new(),
-        },
-    );
+    config.services[0]
+        .targets
+        .insert("production".into(), production_target());
     let plan = plan(&config, &PlanFilter::default()).unwrap();
     let gate = |service: &str| {
         plan.instances

@@ -208,6 +208,14 @@ async fn https_is_spoken_to_an_https_base() {
     assert!(stand_in.calls().is_empty(), "no plain request was sent");
 }
 
+/// The `state` of each status call, in order.
+fn states(calls: &[Call]) -> Vec<&str> {
+    calls
+        .iter()
+        .map(|c| c.body["state"].as_str().unwrap_or("<no state>"))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_5xx_is_retried_until_it_succeeds_and_updates_keep_their_order() {
     let (stand_in, base) = StandIn::start(&[502, 503]).await;
@@ -216,10 +224,7 @@ async fn a_5xx_is_retried_until_it_succeeds_and_updates_keep_their_order() {
     report.ended(Some("r1"), Ending::Passed);
     report.settled().await;
     let calls = stand_in.calls();
-    let states: Vec<&str> = calls
-        .iter()
-        .map(|c| c.body["state"].as_str().unwrap())
-        .collect();
+    let states = states(&calls);
     assert_eq!(
         states,
         ["pending", "pending", "pending", "success"],
@@ -246,10 +251,7 @@ async fn a_call_that_keeps_failing_is_dropped_and_the_next_update_still_goes() {
     );
     report.ended(Some("r2"), Ending::Cancelled);
     let calls = stand_in.wait_for(5).await;
-    let states: Vec<&str> = calls
-        .iter()
-        .map(|c| c.body["state"].as_str().unwrap())
-        .collect();
+    let states = states(&calls);
     // Three tries of pending (500s), one of failure (a 404 is not retried), then error.
     assert_eq!(
         states,
