@@ -5,6 +5,7 @@
 
 mod defaults;
 mod duration;
+pub mod ecs;
 mod error;
 mod load;
 mod location;
@@ -21,3 +22,4 @@ pub use model::{
     APPROVAL_GATE, Config, Grants, KNOWN_BUILTINS, Limits, MergeMethod, PluginRef, PluginTrust,
     RetryPolicy, Scope, SecretSource, Service, Stage, StageOrigin, Target, Trigger, Triggers, When,
 };
+pub(crate) use validate::valid_registry_url;

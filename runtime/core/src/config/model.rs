@@ -46,6 +46,8 @@ pub struct Config {
     pub approval_expires: Duration,
     /// Trust in plugin bundles (`[plugins]`).
     pub plugins: PluginTrust,
+    /// `[hosts.ecs]`, as the file has it (see [`super::ecs`]).
+    pub ecs: super::ecs::EcsSettings,
 }
 
 /// `[plugins]`: which plugin bundles a run accepts.

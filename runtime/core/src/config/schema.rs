@@ -19,6 +19,7 @@ pub(crate) struct RawConfig {
     pub workspaces: Option<Spanned<RawWorkspaces>>,
     pub approval: Option<Spanned<RawApproval>>,
     pub plugins: Option<Spanned<RawPlugins>>,
+    pub hosts: Option<Spanned<RawHosts>>,
     #[serde(default)]
     pub service: Vec<RawService>,
     #[serde(default)]
@@ -88,6 +89,32 @@ pub(crate) struct RawPlugins {
     pub require_signatures: Option<Spanned<bool>>,
     #[serde(default)]
     pub trusted_keys: Vec<Spanned<String>>,
+}
+
+/// `[hosts]`: options of the container hosts that take them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHosts {
+    pub ecs: Option<Spanned<RawEcs>>,
+}
+
+/// `[hosts.ecs]`: see `config::ecs`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawEcs {
+    pub region: Option<Spanned<String>>,
+    pub cluster: Option<Spanned<String>>,
+    pub subnets: Option<Vec<Spanned<String>>>,
+    pub security_groups: Option<Vec<Spanned<String>>>,
+    pub assign_public_ip: Option<Spanned<bool>>,
+    pub execution_role: Option<Spanned<String>>,
+    pub task_role: Option<Spanned<String>>,
+    pub log_group: Option<Spanned<String>>,
+    pub file_system: Option<Spanned<String>>,
+    pub cpu: Option<Spanned<i64>>,
+    pub memory_mib: Option<Spanned<i64>>,
+    pub repository_prefix: Option<Spanned<String>>,
+    pub builder_image: Option<Spanned<String>>,
 }
 
 /// `[[service]]`.

@@ -67,6 +67,7 @@ fn config(services: &[&str], stages: Vec<Stage>) -> Config {
         workspaces_keep: 20,
         approval_expires: std::time::Duration::from_secs(60),
         plugins: Default::default(),
+        ecs: Default::default(),
     }
 }
 

@@ -15,6 +15,7 @@ use super::schema::{RawConfig, RawSecret, RawService};
 
 mod cycles;
 mod dockerfile;
+mod hosts;
 mod service_deploy;
 mod settings;
 mod stage_options;
@@ -23,6 +24,7 @@ mod stages;
 mod tests;
 
 use service_deploy::deploy_settings;
+pub(crate) use settings::valid_registry_url;
 use stage_options::check_until;
 use stages::validate_stages;
 
@@ -65,6 +67,7 @@ pub(crate) fn validate(
     let workspaces_keep = settings::workspaces_keep(raw.workspaces.as_ref(), source, &mut errors);
     let approval_expires = settings::approval_expires(raw.approval.as_ref(), source, &mut errors);
     let plugins = settings::plugins(raw.plugins.as_ref(), source, &mut errors);
+    let ecs = hosts::ecs(raw.hosts.as_ref(), source, &mut errors);
 
     if raw.service.is_empty() {
         errors.push(source.error(
@@ -112,6 +115,7 @@ pub(crate) fn validate(
             workspaces_keep,
             approval_expires,
             plugins,
+            ecs,
         })
     } else {
         // Errors of the user's file first, in source order.

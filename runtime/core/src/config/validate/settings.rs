@@ -28,11 +28,7 @@ pub(crate) fn registry(
 ) -> Option<String> {
     let url = &raw?.get_ref().url;
     let value = url.get_ref().trim().trim_end_matches('/');
-    if value.is_empty()
-        || value.contains("://")
-        || value.contains(char::is_whitespace)
-        || value.chars().any(|c| c.is_ascii_uppercase())
-    {
+    if !valid_registry_url(value) {
         errors.push(source.error(
             url.span(),
             format!(
@@ -44,6 +40,15 @@ pub(crate) fn registry(
         return None;
     }
     Some(value.to_string())
+}
+
+/// Whether `value` names a registry and path the way `[registry] url` must: no
+/// scheme, no whitespace, lower case (the one rule, also for `[hosts.ecs]`).
+pub(crate) fn valid_registry_url(value: &str) -> bool {
+    !value.is_empty()
+        && !value.contains("://")
+        && !value.contains(char::is_whitespace)
+        && !value.chars().any(|c| c.is_ascii_uppercase())
 }
 
 /// `[triggers]`; `until` names are checked later, against the stages.
