@@ -213,36 +213,11 @@ pub fn check_task_size(cpu: u32, memory_mib: u32) -> Result<(), String> {
     ))
 }
 
-/// `[hosts.ecs]` as the file has it, checked value by value; keys it leaves out are
-/// `None` (or empty).
+/// `[hosts.ecs]` as the file has it: each value that passed [`EcsKey::check`], as text
+/// (lists comma-joined), by key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EcsSettings {
-    /// `region`.
-    pub region: Option<String>,
-    /// `cluster`.
-    pub cluster: Option<String>,
-    /// `subnets`.
-    pub subnets: Vec<String>,
-    /// `security-groups`.
-    pub security_groups: Vec<String>,
-    /// `assign-public-ip`.
-    pub assign_public_ip: Option<bool>,
-    /// `execution-role`.
-    pub execution_role: Option<String>,
-    /// `task-role`.
-    pub task_role: Option<String>,
-    /// `log-group`.
-    pub log_group: Option<String>,
-    /// `file-system`.
-    pub file_system: Option<String>,
-    /// `cpu`.
-    pub cpu: Option<u32>,
-    /// `memory-mib`.
-    pub memory_mib: Option<u32>,
-    /// `repository-prefix`.
-    pub repository_prefix: Option<String>,
-    /// `builder-image`.
-    pub builder_image: Option<String>,
+    values: std::collections::BTreeMap<EcsKey, String>,
     /// 1-based line of the `[hosts.ecs]` table, for hints; `None` without one.
     pub line: Option<usize>,
 }
@@ -279,103 +254,90 @@ pub struct EcsOptions {
 }
 
 impl EcsSettings {
+    /// Settings of a table at `line` (`None`: no table).
+    pub fn new(line: Option<usize>) -> Self {
+        Self {
+            values: Default::default(),
+            line,
+        }
+    }
+
+    /// With `key` set to `value` (already checked; lists comma-joined).
+    pub fn with(mut self, key: EcsKey, value: impl Into<String>) -> Self {
+        self.values.insert(key, value.into());
+        self
+    }
+
+    /// The file's value of `key`, if it gave one.
+    pub fn get(&self, key: EcsKey) -> Option<&str> {
+        self.values.get(&key).map(String::as_str)
+    }
+
     /// The complete options: each key from the environment variable that overrides
     /// it (looked up with `env`), else from the file, else its default. Every missing
     /// or invalid value is reported, each naming where to set it.
     pub fn resolve(&self, env: impl Fn(&str) -> Option<String>) -> Result<EcsOptions, Vec<String>> {
         let mut problems = Vec::new();
-        let mut text = |key: EcsKey, file: Option<String>| -> Option<String> {
+        let mut values = std::collections::BTreeMap::new();
+        for key in EcsKey::ALL {
             let var = key.env_var();
-            match env(&var).filter(|v| !v.trim().is_empty()) {
-                Some(value) => {
-                    let value = value.trim().to_owned();
-                    let items: Vec<&str> =
-                        if matches!(key, EcsKey::Subnets | EcsKey::SecurityGroups) {
-                            value.split(',').map(str::trim).collect()
-                        } else {
-                            vec![value.as_str()]
-                        };
-                    match items.iter().try_for_each(|item| key.check(item)) {
-                        Ok(()) => Some(value),
-                        Err(e) => {
-                            problems.push(format!("{var}: {e}"));
-                            None
+            let from_env = env(&var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+            match (from_env, self.get(key)) {
+                (Some(value), _) => {
+                    let checked = items(key, &value).try_for_each(|i| key.check(i));
+                    match checked {
+                        Ok(()) => {
+                            values.insert(key, value);
                         }
+                        Err(e) => problems.push(format!("{var}: {e}")),
                     }
                 }
-                None => {
-                    if file.is_none() && key.required() {
-                        problems.push(self.missing(key));
-                    }
-                    file
+                (None, Some(value)) => {
+                    values.insert(key, value.to_owned());
                 }
+                (None, None) if key.required() => problems.push(self.missing(key)),
+                (None, None) => {}
             }
+        }
+        let text = |key| values.get(&key).cloned();
+        let list = |key| {
+            values
+                .get(&key)
+                .map(|v| items(key, v).map(str::to_owned).collect())
+                .unwrap_or_default()
         };
-        let list = |s: Option<String>| -> Vec<String> {
-            s.map(|s| {
-                s.split(',')
-                    .map(|i| i.trim().to_owned())
-                    .filter(|i| !i.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-        };
-        let joined = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-        let region = text(EcsKey::Region, self.region.clone());
-        let cluster = text(EcsKey::Cluster, self.cluster.clone());
-        let subnets = list(text(EcsKey::Subnets, joined(&self.subnets)));
-        let security_groups = list(text(EcsKey::SecurityGroups, joined(&self.security_groups)));
-        let assign_public_ip = text(
-            EcsKey::AssignPublicIp,
-            self.assign_public_ip.map(|b| b.to_string()),
+        let number = |key, default: u32| text(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let (cpu, memory_mib) = (
+            number(EcsKey::Cpu, DEFAULT_TASK_SIZE.0),
+            number(EcsKey::MemoryMib, DEFAULT_TASK_SIZE.1),
         );
-        let execution_role = text(EcsKey::ExecutionRole, self.execution_role.clone());
-        let task_role = text(EcsKey::TaskRole, self.task_role.clone());
-        let log_group = text(EcsKey::LogGroup, self.log_group.clone());
-        let file_system = text(EcsKey::FileSystem, self.file_system.clone());
-        let cpu = text(EcsKey::Cpu, self.cpu.map(|c| c.to_string()));
-        let memory = text(EcsKey::MemoryMib, self.memory_mib.map(|m| m.to_string()));
-        let repository_prefix = text(EcsKey::RepositoryPrefix, self.repository_prefix.clone());
-        let builder_image = text(EcsKey::BuilderImage, self.builder_image.clone());
-        let number =
-            |s: Option<String>, default: u32| s.and_then(|s| s.parse().ok()).unwrap_or(default);
-        let cpu = number(cpu, DEFAULT_TASK_SIZE.0);
-        let memory_mib = number(memory, DEFAULT_TASK_SIZE.1);
         if let Err(e) = check_task_size(cpu, memory_mib) {
             problems.push(e);
         }
-        match (
-            region,
-            cluster,
-            execution_role,
-            log_group,
-            file_system,
-            repository_prefix,
-        ) {
-            (
-                Some(region),
-                Some(cluster),
-                Some(execution_role),
-                Some(log_group),
-                Some(file_system),
-                Some(repository_prefix),
-            ) if problems.is_empty() => Ok(EcsOptions {
-                region,
-                cluster,
-                subnets,
-                security_groups,
-                assign_public_ip: assign_public_ip.as_deref() == Some("true"),
-                execution_role,
-                task_role,
-                log_group,
-                file_system,
-                cpu,
-                memory_mib,
-                repository_prefix: repository_prefix.trim_end_matches('/').to_owned(),
-                builder_image: builder_image.unwrap_or_else(|| DEFAULT_BUILDER_IMAGE.into()),
-            }),
-            _ => Err(problems),
+        if !problems.is_empty() {
+            return Err(problems);
         }
+        let required = |key| text(key).unwrap_or_default();
+        Ok(EcsOptions {
+            region: required(EcsKey::Region),
+            cluster: required(EcsKey::Cluster),
+            subnets: list(EcsKey::Subnets),
+            security_groups: list(EcsKey::SecurityGroups),
+            assign_public_ip: text(EcsKey::AssignPublicIp).as_deref() == Some("true"),
+            execution_role: required(EcsKey::ExecutionRole),
+            task_role: text(EcsKey::TaskRole),
+            log_group: required(EcsKey::LogGroup),
+            file_system: required(EcsKey::FileSystem),
+            cpu,
+            memory_mib,
+            repository_prefix: required(EcsKey::RepositoryPrefix)
+                .trim_end_matches('/')
+                .to_owned(),
+            builder_image: text(EcsKey::BuilderImage)
+                .unwrap_or_else(|| DEFAULT_BUILDER_IMAGE.into()),
+        })
     }
 
     /// The message for a required key that neither the file nor the environment gives.
@@ -390,6 +352,21 @@ impl EcsSettings {
             key.env_var()
         )
     }
+}
+
+/// The items of a value: the comma-separated parts of a list, else the value itself.
+fn items(key: EcsKey, value: &str) -> impl Iterator<Item = &str> {
+    let list = matches!(key, EcsKey::Subnets | EcsKey::SecurityGroups);
+    let parts: Vec<&str> = if list {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .collect()
+    } else {
+        vec![value]
+    };
+    parts.into_iter()
 }
 
 /// An example value, as TOML.

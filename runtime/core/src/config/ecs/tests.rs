@@ -5,17 +5,20 @@ use std::collections::BTreeMap;
 
 /// A complete `[hosts.ecs]`, as the file would give it.
 fn complete() -> EcsSettings {
-    EcsSettings {
-        region: Some("eu-west-1".into()),
-        cluster: Some("seamless".into()),
-        subnets: vec!["subnet-0123456789abcdef0".into()],
-        execution_role: Some("arn:aws:iam::123456789012:role/seamless-execution".into()),
-        log_group: Some("/seamless/stages".into()),
-        file_system: Some("fs-0123456789abcdef0".into()),
-        repository_prefix: Some("123456789012.dkr.ecr.eu-west-1.amazonaws.com/seamless/".into()),
-        line: Some(3),
-        ..EcsSettings::default()
-    }
+    EcsSettings::new(Some(3))
+        .with(EcsKey::Region, "eu-west-1")
+        .with(EcsKey::Cluster, "seamless")
+        .with(EcsKey::Subnets, "subnet-0123456789abcdef0")
+        .with(
+            EcsKey::ExecutionRole,
+            "arn:aws:iam::123456789012:role/seamless-execution",
+        )
+        .with(EcsKey::LogGroup, "/seamless/stages")
+        .with(EcsKey::FileSystem, "fs-0123456789abcdef0")
+        .with(
+            EcsKey::RepositoryPrefix,
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/seamless/",
+        )
 }
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -198,8 +201,12 @@ fn every_missing_required_key_is_named_with_where_to_set_it() {
         assert!(problem.contains(&key.env_var()), "{problem}");
         assert!(problem.contains("in a [hosts.ecs] table"), "{problem}");
     }
-    let mut partial = complete();
-    partial.cluster = None;
+    let mut partial = EcsSettings::new(Some(3));
+    for key in EcsKey::ALL.into_iter().filter(|k| *k != EcsKey::Cluster) {
+        if let Some(value) = complete().get(key) {
+            partial = partial.with(key, value);
+        }
+    }
     let problems = partial.resolve(env(&[])).unwrap_err();
     assert_eq!(
         problems,
