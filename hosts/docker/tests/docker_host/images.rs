@@ -4,6 +4,25 @@ use crate::common::*;
 use seamless_host_api::{ContainerHost, HostError, ImageBuildSpec, LABEL_RUN, LogStream};
 use std::collections::BTreeMap;
 
+/// Builds `dir`'s Dockerfile as `tag` on Docker: the result and the build's output.
+async fn build(
+    dir: &std::path::Path,
+    tag: String,
+    labels: BTreeMap<String, String>,
+) -> (
+    Result<String, HostError>,
+    seamless_test_support::logs::Lines,
+) {
+    let (sink, lines) = collector();
+    let spec = ImageBuildSpec {
+        context_dir: dir.to_path_buf(),
+        dockerfile: "Dockerfile".to_string(),
+        tag,
+        labels,
+    };
+    (host().await.build_image(spec, sink).await, lines)
+}
+
 #[tokio::test]
 async fn build_image_tags_an_image_that_runs() {
     let run = unique("build");
@@ -17,20 +36,13 @@ async fn build_image_tags_an_image_that_runs() {
     )
     .unwrap();
     std::fs::write(dir.path().join("greeting.txt"), "copied\n").unwrap();
-    let host = host().await;
-    let (sink, build_lines) = collector();
-    let built = host
-        .build_image(
-            ImageBuildSpec {
-                context_dir: dir.path().to_path_buf(),
-                dockerfile: "Dockerfile".to_string(),
-                tag: tag.clone(),
-                labels: BTreeMap::from([(LABEL_RUN.to_string(), run.clone())]),
-            },
-            sink,
-        )
-        .await
-        .unwrap();
+    let (built, build_lines) = build(
+        dir.path(),
+        tag.clone(),
+        BTreeMap::from([(LABEL_RUN.to_string(), run.clone())]),
+    )
+    .await;
+    let built = built.unwrap();
     assert_eq!(built, tag);
     let output = on(&build_lines, LogStream::Stdout).join("\n");
     assert!(output.contains("Step 1/"), "{output}");
@@ -43,6 +55,7 @@ async fn build_image_tags_an_image_that_runs() {
     let (sink, lines) = collector();
     let mut spec = spec(&run, &["cat", "/x", "/greeting.txt"]);
     spec.image = tag.clone();
+    let host = host().await;
     let handle = host.run(spec, sink).await.unwrap();
     assert_eq!(host.wait(&handle).await.unwrap(), 0);
     assert_eq!(on(&lines, LogStream::Stdout), vec!["hi", "copied"]);
@@ -58,20 +71,8 @@ async fn failing_build_step_is_an_error_with_the_message() {
         "FROM seamless/busybox\nRUN echo about to fail && exit 7\n",
     )
     .unwrap();
-    let host = host().await;
-    let (sink, lines) = collector();
-    let err = host
-        .build_image(
-            ImageBuildSpec {
-                context_dir: dir.path().to_path_buf(),
-                dockerfile: "Dockerfile".to_string(),
-                tag: tag.clone(),
-                labels: BTreeMap::new(),
-            },
-            sink,
-        )
-        .await
-        .unwrap_err();
+    let (err, lines) = build(dir.path(), tag.clone(), BTreeMap::new()).await;
+    let err = err.unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, HostError::Backend { .. }), "{message}");
     assert!(message.contains(&tag), "{message}");
@@ -90,20 +91,13 @@ async fn malformed_dockerfile_is_an_error() {
         "FROM seamless/busybox\nNOTANINSTRUCTION x\n",
     )
     .unwrap();
-    let host = host().await;
-    let (sink, _) = collector();
-    let err = host
-        .build_image(
-            ImageBuildSpec {
-                context_dir: dir.path().to_path_buf(),
-                dockerfile: "Dockerfile".to_string(),
-                tag: format!("seamless-test/{}:latest", unique("malformed")),
-                labels: BTreeMap::new(),
-            },
-            sink,
-        )
-        .await
-        .unwrap_err();
+    let (err, _) = build(
+        dir.path(),
+        format!("seamless-test/{}:latest", unique("malformed")),
+        BTreeMap::new(),
+    )
+    .await;
+    let err = err.unwrap_err();
     let message = err.to_string().to_lowercase();
     assert!(message.contains("notaninstruction"), "{message}");
 }
@@ -111,19 +105,12 @@ async fn malformed_dockerfile_is_an_error() {
 #[tokio::test]
 async fn missing_dockerfile_is_refused_before_building() {
     let dir = tempfile::tempdir().unwrap();
-    let host = host().await;
-    let (sink, _) = collector();
-    let err = host
-        .build_image(
-            ImageBuildSpec {
-                context_dir: dir.path().to_path_buf(),
-                dockerfile: "Dockerfile".to_string(),
-                tag: "seamless-test/none:latest".to_string(),
-                labels: BTreeMap::new(),
-            },
-            sink,
-        )
-        .await
-        .unwrap_err();
+    let (err, _) = build(
+        dir.path(),
+        "seamless-test/none:latest".to_string(),
+        BTreeMap::new(),
+    )
+    .await;
+    let err = err.unwrap_err();
     assert!(matches!(err, HostError::Invalid(_)), "{err}");
 }
