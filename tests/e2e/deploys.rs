@@ -304,11 +304,9 @@ fn get(port: u16, path: &str) -> Answer {
         Ok(answer)
     };
     let answer = fetch().map_err(|e| e.to_string())?;
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    match head.split_whitespace().nth(1).map(str::parse) {
-        Some(Ok(status)) => Ok((status, body.trim().to_owned())),
-        _ => Err(format!("not an HTTP answer: {answer:?}")),
-    }
+    crate::support::http_answer(&answer)
+        .map(|(status, body)| (status, body.trim().to_owned()))
+        .map_err(|e| e.to_string())
 }
 
 /// Runs `f` while another thread GETs `/version` on `port` every 50 ms; returns what

@@ -377,3 +377,13 @@ impl Drop for Bg {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
+
+/// An HTTP/1.x answer read to its end: its status and its body, or why it is not one.
+pub fn http_answer(raw: &str) -> std::io::Result<(u16, String)> {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .map(|status| (status, body.to_owned()))
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {raw:?}")))
+}

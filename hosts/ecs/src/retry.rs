@@ -148,43 +148,36 @@ mod tests {
         assert_eq!(backoff(3, 7.0), Duration::from_millis(800));
     }
 
+    /// The message of `action` failing with `code` (HTTP 400) and `text`.
+    fn said(action: Action, code: &str, text: &str) -> String {
+        error(action, Some(code), Some(400), text).to_string()
+    }
+
     #[test]
     fn each_failure_names_what_to_fix() {
-        let denied = error(
+        let denied = said(
             Action::RunTask,
-            Some("AccessDeniedException"),
-            Some(400),
+            "AccessDeniedException",
             "User: x is not authorized",
-        )
-        .to_string();
+        );
         assert!(
             denied.starts_with("ecs: ecs:RunTask was denied (AccessDeniedException: User: x"),
             "{denied}"
         );
         assert!(denied.contains("iam-policy.json"), "{denied}");
-        let missing = error(
+        let missing = said(
             Action::RunTask,
-            Some("ClusterNotFoundException"),
-            Some(400),
+            "ClusterNotFoundException",
             "Cluster not found.",
-        )
-        .to_string();
+        );
         assert!(missing.contains("`cluster` under [hosts.ecs]"), "{missing}");
-        let credentials = error(
-            Action::DescribeTasks,
-            Some("ExpiredTokenException"),
-            Some(400),
-            "expired",
-        )
-        .to_string();
+        let credentials = said(Action::DescribeTasks, "ExpiredTokenException", "expired");
         assert!(credentials.contains("AWS_PROFILE"), "{credentials}");
-        let throttled = error(
+        let throttled = said(
             Action::DescribeTasks,
-            Some("ThrottlingException"),
-            Some(400),
+            "ThrottlingException",
             "Rate exceeded",
-        )
-        .to_string();
+        );
         assert!(
             throttled.contains("kept failing after 6 tries"),
             "{throttled}"

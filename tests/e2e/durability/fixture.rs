@@ -371,9 +371,7 @@ pub(super) fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
         .ok()?;
     let mut raw = String::new();
     stream.read_to_string(&mut raw).ok()?;
-    let (head, body) = raw.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, body.to_owned()))
+    crate::support::http_answer(&raw).ok()
 }
 
 /// The stages that a `retry` transition put back to idle, in order.

@@ -315,14 +315,7 @@ pub(crate) fn http(
     stream.write_all(body)?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
-    let response = String::from_utf8_lossy(&response);
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP answer: {head:?}")))?;
-    Ok((status, body.to_owned()))
+    crate::support::http_answer(&String::from_utf8_lossy(&response))
 }
 
 /// Two services, `a` and `b`; the second commit changes only `b`.

@@ -250,13 +250,7 @@ pub(super) fn http(
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("not an HTTP response: {response:?}")))?;
-    Ok((status, body.to_owned()))
+    crate::support::http_answer(&response)
 }
 
 /// `GET path` until it answers 200 (the proxy may take a moment to accept), with a
