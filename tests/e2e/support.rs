@@ -65,9 +65,7 @@ impl Scratch {
 
     /// Writes a file in the repository.
     pub fn write(&self, rel: &str, text: &str) {
-        let p = self.dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        seamless_test_support::fs::write(&self.dir.path().join(rel), text);
     }
 
     /// Runs `seamless <args>` with this data directory and extra environment.

@@ -181,10 +181,7 @@ mod tests {
     use super::*;
     use seamless_test_support::git::git;
 
-    fn write(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
+    use seamless_test_support::fs::write;
 
     #[test]
     fn a_plain_directory_is_copied_without_git_and_the_workspace_is_emptied_first() {

@@ -9,10 +9,7 @@ use super::*;
 const CA_PEM: &str = include_str!("testdata/ca.pem");
 const REGISTRY: &str = "127.0.0.1:5003";
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use seamless_test_support::fs::write;
 
 #[test]
 fn the_variables_bundle_and_every_crt_of_the_registrys_certs_dir_are_trusted() {

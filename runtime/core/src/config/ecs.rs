@@ -183,7 +183,7 @@ impl EcsKey {
                  case, such as \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/seamless\""
                 .into(),
             EcsKey::BuilderImage => {
-                "an image reference such as \"gcr.io/kaniko-project/executor:v1.23.2\"".into()
+                format!("an image reference such as \"{DEFAULT_BUILDER_IMAGE}\"")
             }
         }
     }
