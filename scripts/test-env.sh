@@ -21,6 +21,9 @@
 # /etc/docker/certs.d/127.0.0.1:5003/ca.crt so the Docker engine trusts it; the tests
 # give it to Seamless's own client (SEAMLESS_REGISTRY_CA). Its PID goes to
 # $SEAMLESS_TLS_REGISTRY_PIDFILE (if set).
+#
+# moto 5.2.5 (the AWS API stand-in of the ECS host's tests) listens on 127.0.0.1:5005;
+# its PID goes to $SEAMLESS_MOTO_PIDFILE (if set).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
@@ -81,6 +84,20 @@ if ! command -v schemathesis >/dev/null 2>&1; then
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
   command -v schemathesis >/dev/null 2>&1 || {
     echo "test-env: schemathesis installed but not on PATH ($(python3 -m site --user-base)/bin?)"
+    exit 1
+  }
+fi
+
+# moto, the AWS API stand-in of the ECS host's tests (ECS, ECR, EFS, CloudWatch Logs,
+# EC2), pinned: its behaviour is what shared/NOTES-wasmtime.md records.
+MOTO_VERSION=5.2.5
+if ! python3 -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null ||
+  ! command -v moto_server >/dev/null 2>&1; then
+  echo "test-env: installing moto $MOTO_VERSION"
+  python3 -m pip install --quiet "moto[server]==$MOTO_VERSION"
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  command -v moto_server >/dev/null 2>&1 || {
+    echo "test-env: moto installed but moto_server is not on PATH ($(python3 -m site --user-base)/bin?)"
     exit 1
   }
 fi
@@ -217,8 +234,33 @@ start_registry "$AUTH_REGISTRY_ADDR" "${SEAMLESS_AUTH_REGISTRY_PIDFILE:-}" \
   "$AUTH_REGISTRY_USER" "$AUTH_REGISTRY_PASSWORD"
 start_registry "$TLS_REGISTRY_ADDR" "${SEAMLESS_TLS_REGISTRY_PIDFILE:-}" "" "" "$TLS_DIR"
 
+# moto on loopback; tests take it one at a time and wipe it (tests/support/src/moto.rs).
+MOTO_ADDR=127.0.0.1:5005
+if curl -fsS -X POST "http://$MOTO_ADDR/moto-api/reset" >/dev/null 2>&1; then
+  echo "test-env: moto already answers on $MOTO_ADDR; reusing it"
+else
+  moto_log="$(mktemp /tmp/seamless-moto.XXXXXX.log)"
+  echo "test-env: starting moto_server on $MOTO_ADDR (log $moto_log)"
+  moto_server -H 127.0.0.1 -p "${MOTO_ADDR##*:}" >"$moto_log" 2>&1 </dev/null &
+  moto_pid=$!
+  if [ -n "${SEAMLESS_MOTO_PIDFILE:-}" ]; then echo "$moto_pid" >"$SEAMLESS_MOTO_PIDFILE"; fi
+  for _ in $(seq 1 60); do
+    curl -fsS -X POST "http://$MOTO_ADDR/moto-api/reset" >/dev/null 2>&1 && break
+    kill -0 "$moto_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  curl -fsS -X POST "http://$MOTO_ADDR/moto-api/reset" >/dev/null 2>&1 || {
+    echo "test-env: moto did not answer on $MOTO_ADDR; $moto_log says:"
+    tail -n 20 "$moto_log" || true
+    kill "$moto_pid" 2>/dev/null || true
+    exit 1
+  }
+  echo "test-env: moto is up on $MOTO_ADDR (pid $moto_pid)"
+fi
+
 echo "test-env: ready. Tests that push images use the local registry:"
 echo "  export SEAMLESS_TEST_REGISTRY=$REGISTRY_ADDR"
 echo "  export SEAMLESS_TEST_AUTH_REGISTRY=$AUTH_REGISTRY_USER:$AUTH_REGISTRY_PASSWORD@$AUTH_REGISTRY_ADDR"
 echo "  export SEAMLESS_TEST_TLS_REGISTRY=$TLS_REGISTRY_ADDR"
 echo "  export SEAMLESS_TEST_TLS_CA=$TLS_DIR/ca.crt"
+echo "  export SEAMLESS_TEST_MOTO=http://$MOTO_ADDR"

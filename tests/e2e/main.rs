@@ -14,6 +14,7 @@ mod config_errors;
 mod dashboard;
 mod deploys;
 mod durability;
+mod ecs_host;
 mod failure_paths;
 mod hello_pipeline;
 mod parallelism;

@@ -18,8 +18,12 @@ pub enum Action {
     ListTasks,
     /// `ecs:TagResource`: tag what the host creates with the run.
     TagResource,
+    /// `ecs:DescribeClusters`: check the configured cluster when the host starts.
+    DescribeClusters,
     /// `ecs:RegisterTaskDefinition`: register a task shape once.
     RegisterTaskDefinition,
+    /// `ecs:DeregisterTaskDefinition`: retire a finished run's workspace shapes.
+    DeregisterTaskDefinition,
     /// `ecs:DescribeTaskDefinition`: read the serving revision of a service.
     DescribeTaskDefinition,
     /// `ecs:DescribeServices`: read a service before and during a deploy.
@@ -42,6 +46,8 @@ pub enum Action {
     DeleteAccessPoint,
     /// `elasticfilesystem:DescribeAccessPoints`: find a run's workspace.
     DescribeAccessPoints,
+    /// `elasticfilesystem:TagResource`: tag a run's access point as it is created.
+    TagAccessPoint,
     /// `iam:PassRole`: hand the execution and task roles to ECS.
     PassRole,
     /// `elasticloadbalancing:DescribeTargetHealth`: a deploy's load balancer check.
@@ -50,13 +56,15 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order of the policy.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 22] = [
         Action::RunTask,
         Action::DescribeTasks,
         Action::StopTask,
         Action::ListTasks,
         Action::TagResource,
+        Action::DescribeClusters,
         Action::RegisterTaskDefinition,
+        Action::DeregisterTaskDefinition,
         Action::DescribeTaskDefinition,
         Action::DescribeServices,
         Action::UpdateService,
@@ -68,6 +76,7 @@ impl Action {
         Action::CreateAccessPoint,
         Action::DeleteAccessPoint,
         Action::DescribeAccessPoints,
+        Action::TagAccessPoint,
         Action::PassRole,
         Action::DescribeTargetHealth,
     ];
@@ -80,7 +89,9 @@ impl Action {
             Action::StopTask => "ecs:StopTask",
             Action::ListTasks => "ecs:ListTasks",
             Action::TagResource => "ecs:TagResource",
+            Action::DescribeClusters => "ecs:DescribeClusters",
             Action::RegisterTaskDefinition => "ecs:RegisterTaskDefinition",
+            Action::DeregisterTaskDefinition => "ecs:DeregisterTaskDefinition",
             Action::DescribeTaskDefinition => "ecs:DescribeTaskDefinition",
             Action::DescribeServices => "ecs:DescribeServices",
             Action::UpdateService => "ecs:UpdateService",
@@ -92,6 +103,7 @@ impl Action {
             Action::CreateAccessPoint => "elasticfilesystem:CreateAccessPoint",
             Action::DeleteAccessPoint => "elasticfilesystem:DeleteAccessPoint",
             Action::DescribeAccessPoints => "elasticfilesystem:DescribeAccessPoints",
+            Action::TagAccessPoint => "elasticfilesystem:TagResource",
             Action::PassRole => "iam:PassRole",
             Action::DescribeTargetHealth => "elasticloadbalancing:DescribeTargetHealth",
         }
@@ -103,6 +115,7 @@ impl Action {
             self,
             Action::GetAuthorizationToken
                 | Action::RegisterTaskDefinition
+                | Action::DeregisterTaskDefinition
                 | Action::DescribeTaskDefinition
                 | Action::DescribeTargetHealth
                 | Action::DescribeAccessPoints

@@ -1,21 +1,34 @@
-//! The ECS host: stage containers as AWS Fargate tasks and deploys to ECS services
-//! (issue 11). This crate grows in parts; what exists so far is the logic that needs
-//! no AWS call:
+//! The ECS host: stage containers as AWS Fargate tasks (issue 11).
 //!
+//! - [`host`]: [`EcsHost`], the `ContainerHost` whose containers are Fargate tasks;
+//! - [`tasks`]: `RunTask` with overrides, tags and `startedBy`; finding a run's tasks;
+//! - [`watch`]: one batched `DescribeTasks` poller for every waiting stage;
+//! - [`logs`]: CloudWatch log streaming into the stage log, drained at the end;
+//! - [`task_defs`]: one task definition per [`shape::TaskShape`], remembered by key;
+//! - [`workspace`]: an EFS access point per run;
+//! - [`call`] and [`retry`]: every AWS call, retried on throttling and 5xx, failing
+//!   with the IAM action or `[hosts.ecs]` key to fix;
 //! - [`action`]: every AWS action the host calls, which `iam-policy.json` must allow;
-//! - [`retry`]: which AWS errors are retried (throttling, 5xx) with jittered backoff,
-//!   and what the others say to fix;
-//! - [`stop`]: what a stopped task's `stopCode`, `stoppedReason` and container exit
-//!   mean for the stage, as a clear error or an exit code;
-//! - [`shape`]: the container shape a task definition is registered for once and
-//!   reused, and the family name it is registered under.
+//! - [`stop`]: a stopped task's `stopCode` and reasons, as an exit code or an error.
 //!
 //! The options it runs with are `[hosts.ecs]` (`seamless_core::config::ecs`).
 
 pub mod action;
+pub mod call;
+pub mod clients;
+pub mod host;
+pub mod logs;
 pub mod retry;
 pub mod shape;
 pub mod stop;
+pub mod task_defs;
+pub mod tasks;
+pub mod watch;
+pub mod workspace;
+
+pub use clients::{Clients, Endpoint};
+pub use host::{EcsHost, Timing};
+pub use task_defs::{MemoryCache, ShapeCache};
 
 /// The backend name in messages.
 pub const BACKEND: &str = "ecs";

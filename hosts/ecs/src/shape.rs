@@ -17,10 +17,18 @@ pub enum WorkspaceMount {
 }
 
 /// What a task definition of a stage container fixes.
+///
+/// ECS cannot override a task's volumes or working directory at `RunTask`, so both
+/// are part of the shape: a stage that mounts the workspace mounts its run's own
+/// access point, and its task definition serves the stages of that one run (one
+/// registration per shape and run); a stage without the workspace shares its task
+/// definition with every run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TaskShape {
     /// The image.
     pub image: String,
+    /// The working directory, when not the image's own.
+    pub workdir: Option<String>,
     /// Task CPU units.
     pub cpu: u32,
     /// Task memory, MiB.
@@ -29,6 +37,8 @@ pub struct TaskShape {
     pub workspace: WorkspaceMount,
     /// The EFS file system of the workspaces.
     pub file_system: String,
+    /// The run's EFS access point (empty when the workspace is not mounted).
+    pub access_point: String,
     /// The role ECS pulls and logs with.
     pub execution_role: String,
     /// The role the task runs as.
@@ -47,12 +57,15 @@ impl TaskShape {
             WorkspaceMount::ReadWrite => "rw",
         };
         let text = format!(
-            "seamless-task-shape v1\nimage={}\ncpu={}\nmemory-mib={}\nworkspace={workspace}\n\
-             file-system={}\nexecution-role={}\ntask-role={}\nlog-group={}\n",
+            "seamless-task-shape v2\nimage={}\nworkdir={}\ncpu={}\nmemory-mib={}\n\
+             workspace={workspace}\nfile-system={}\naccess-point={}\nexecution-role={}\n\
+             task-role={}\nlog-group={}\n",
             self.image,
+            self.workdir.as_deref().unwrap_or(""),
             self.cpu,
             self.memory_mib,
             self.file_system,
+            self.access_point,
             self.execution_role,
             self.task_role.as_deref().unwrap_or(""),
             self.log_group,
@@ -74,10 +87,12 @@ mod tests {
     fn shape() -> TaskShape {
         TaskShape {
             image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/seamless/api:abc".into(),
+            workdir: Some("/workspace".into()),
             cpu: 512,
             memory_mib: 1024,
             workspace: WorkspaceMount::ReadOnly,
             file_system: "fs-0123456789abcdef0".into(),
+            access_point: "fsap-0123456789abcdef0".into(),
             execution_role: "arn:aws:iam::123456789012:role/exec".into(),
             task_role: None,
             log_group: "/seamless/stages".into(),
@@ -97,6 +112,14 @@ mod tests {
         let changed = [
             TaskShape {
                 image: "other:1".into(),
+                ..shape()
+            },
+            TaskShape {
+                workdir: None,
+                ..shape()
+            },
+            TaskShape {
+                access_point: "fsap-1111".into(),
                 ..shape()
             },
             TaskShape {

@@ -208,6 +208,20 @@ pub enum HostChoice {
     Docker,
     /// Plain processes in the workspace, without isolation.
     Local,
+    /// AWS ECS: stage containers as Fargate tasks (`[hosts.ecs]`, or `SEAMLESS_ECS_*`).
+    Ecs,
+}
+
+impl HostChoice {
+    /// The backend a run recorded by name (`ContainerHost::name`), if it is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "docker" => Some(HostChoice::Docker),
+            "local" => Some(HostChoice::Local),
+            "ecs" => Some(HostChoice::Ecs),
+            _ => None,
+        }
+    }
 }
 
 /// Arguments of `seamless run`.

@@ -14,6 +14,7 @@ mod approvals;
 mod deliveries;
 mod error;
 mod feed;
+mod host_resources;
 mod lifecycle;
 mod migrations;
 mod pipelines;

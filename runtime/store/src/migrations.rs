@@ -158,6 +158,15 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE host_resources (
+    host       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (host, key)
+);
+"#,
 ];
 
 /// Brings the database up to the newest schema.

@@ -5,6 +5,7 @@
 //! - [`bin`]: the `seamless` binary, built from the current sources;
 //! - [`docker`]: the Docker CLI, and what a run left behind;
 //! - [`registry`]: the loopback OCI registries `scripts/test-env.sh` starts;
+//! - [`moto`]: the AWS stand-in `scripts/test-env.sh` starts, one test at a time;
 //! - [`stages`]: stage tables of `seamless.toml` that tests write often;
 //! - [`ports`]: loopback ports a test holds until it hands them over;
 //! - [`wait`]: polling with one deadline;
@@ -23,6 +24,7 @@ pub mod fs;
 pub mod git;
 pub mod golden;
 pub mod logs;
+pub mod moto;
 pub mod ports;
 pub mod registry;
 pub mod stages;

@@ -43,10 +43,7 @@ pub async fn cancel(args: CancelArgs, data_dir: Option<PathBuf>) -> Result<ExitC
         }
         bail!("run '{}' did not end within {}s", run.id, WAIT.as_secs());
     }
-    let host = match run.host.as_str() {
-        "local" => Some(HostChoice::Local),
-        _ => Some(HostChoice::Docker),
-    };
+    let host = HostChoice::from_name(&run.host).or(Some(HostChoice::Docker));
     let session = Session::open(data_dir, host).await?;
     let status = session.scheduler().cancel_orphan(&run.id).await?;
     println!(

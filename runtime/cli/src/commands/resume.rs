@@ -35,11 +35,7 @@ pub async fn resume(args: ResumeArgs, data_dir: Option<PathBuf>) -> Result<ExitC
                 .run(run_id)
                 .ok()
                 .flatten()
-                .and_then(|r| match r.host.as_str() {
-                    "docker" => Some(HostChoice::Docker),
-                    "local" => Some(HostChoice::Local),
-                    _ => None,
-                })
+                .and_then(|r| HostChoice::from_name(&r.host))
         });
         let progress = if several {
             Progress::plain(args.verbose)

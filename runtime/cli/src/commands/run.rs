@@ -108,7 +108,7 @@ pub async fn run(args: RunArgs, data_dir: Option<PathBuf>) -> Result<ExitCode> {
         println!("seamless: no service takes part in a {trigger} run; nothing to run");
         return Ok(ExitCode::SUCCESS);
     }
-    let session = Session::open(data_dir, args.host).await?;
+    let session = Session::open_with(data_dir, args.host, &config.ecs).await?;
     let in_place = (!checks_out(&config)).then(|| root.clone());
     let request = RunRequest {
         config: Arc::new(config),

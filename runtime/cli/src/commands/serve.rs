@@ -7,6 +7,7 @@ use crate::args::{HostChoice, ServeArgs};
 use crate::host_select;
 use anyhow::{Context, Result};
 use async_trait::async_trait;
+use seamless_core::config::ecs::EcsSettings;
 use seamless_host_api::ContainerHost;
 use seamless_server::github::{GitHubClient, Token};
 use seamless_server::webhooks::WebhookConfig;
@@ -14,6 +15,7 @@ use seamless_server::{
     DEFAULT_QUEUE_CAPACITY, HostResolver, Pipeline, Runtime, ServeOptions, serve as run_server,
     shutdown_signal,
 };
+use seamless_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,6 +58,7 @@ pub async fn serve(args: ServeArgs, data_dir: Option<PathBuf>) -> Result<ExitCod
         host: session.host.clone(),
         hosts: Arc::new(Hosts {
             default: session.host.clone(),
+            store: session.store.clone(),
         }),
     };
     let options = ServeOptions {
@@ -126,6 +129,7 @@ fn public_url(args: &ServeArgs) -> Result<Option<String>, String> {
 /// Resumed runs go back to the host they started on.
 struct Hosts {
     default: Arc<dyn ContainerHost>,
+    store: Arc<Store>,
 }
 
 #[async_trait]
@@ -134,12 +138,8 @@ impl HostResolver for Hosts {
         if name == self.default.name() {
             return Ok(self.default.clone());
         }
-        let choice = match name {
-            "docker" => HostChoice::Docker,
-            "local" => HostChoice::Local,
-            other => return Err(format!("unknown host '{other}'")),
-        };
-        host_select::select(Some(choice))
+        let choice = HostChoice::from_name(name).ok_or_else(|| format!("unknown host '{name}'"))?;
+        host_select::select(Some(choice), &EcsSettings::default(), &self.store)
             .await
             .map_err(|e| format!("{e:#}"))
     }

@@ -5,6 +5,7 @@ use crate::args::HostChoice;
 use crate::progress::Progress;
 use crate::{data_dir, host_select};
 use anyhow::{Context, Result};
+use seamless_core::config::ecs::EcsSettings;
 use seamless_engine::PluginEngine;
 use seamless_host_api::ContainerHost;
 use seamless_scheduler::{RunEvent, RunOutcome, Scheduler, SchedulerError};
@@ -28,15 +29,26 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the store, the engine and the chosen backend.
+    /// Opens the store, the engine and the chosen backend; the ECS host takes its
+    /// options from the `SEAMLESS_ECS_*` environment.
     pub async fn open(data_dir: Option<PathBuf>, host: Option<HostChoice>) -> Result<Self> {
+        Self::open_with(data_dir, host, &EcsSettings::default()).await
+    }
+
+    /// [`Session::open`], the ECS host taking the pipeline's `[hosts.ecs]` under the
+    /// environment.
+    pub async fn open_with(
+        data_dir: Option<PathBuf>,
+        host: Option<HostChoice>,
+        ecs: &EcsSettings,
+    ) -> Result<Self> {
         let data_dir = data_dir::resolve(data_dir)?;
         let store = Arc::new(Store::open(&data_dir)?);
         let engine = Arc::new(
             PluginEngine::new(data_dir.join("cache").join("components"))
                 .context("cannot start the plugin engine")?,
         );
-        let host = host_select::select(host).await?;
+        let host = host_select::select(host, ecs, &store).await?;
         Ok(Session {
             data_dir,
             store,
