@@ -34,6 +34,24 @@ pub struct CandidateSpec {
     pub replicas: u32,
     /// Environment variables of the service.
     pub env: Vec<(String, String)>,
+    /// The service the backend's own orchestrator runs for this environment (an ECS
+    /// service), which the deploy updates in place; `None` for a backend that runs
+    /// the containers itself (Docker).
+    pub managed: Option<ManagedService>,
+}
+
+/// A service that a backend's orchestrator keeps running (an ECS service): a deploy
+/// hands it the new image and watches its rollout instead of starting containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedService {
+    /// The service's name.
+    pub name: String,
+    /// Its cluster, when not the backend's own.
+    pub cluster: Option<String>,
+    /// A load balancer target group whose targets must all be healthy.
+    pub target_group: Option<String>,
+    /// A URL that must answer 2xx once the rollout completed.
+    pub health_url: Option<String>,
 }
 
 /// A started candidate: containers that run the new version but take no traffic yet.

@@ -8,7 +8,7 @@ mod deploy;
 mod error;
 mod spec;
 
-pub use deploy::{Candidate, CandidateSpec, DeployHost, Serving};
+pub use deploy::{Candidate, CandidateSpec, DeployHost, ManagedService, Serving};
 
 pub use error::HostError;
 pub use spec::{

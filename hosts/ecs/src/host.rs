@@ -13,9 +13,10 @@ use seamless_host_api::{
 use crate::action::Action;
 use crate::call::call;
 use crate::clients::Endpoint;
+use crate::deploy::EcsDeployer;
 use crate::logs::{Follower, LogSource, LogTiming};
 use crate::shape::{TaskShape, WorkspaceMount};
-use crate::task_defs::{CONTAINER, STREAM_PREFIX, ShapeCache, TaskDefinitions};
+use crate::task_defs::{CONTAINER, HostMemory, STREAM_PREFIX, TaskDefinitions};
 use crate::tasks::{self, StartError, TaskRequest};
 use crate::watch::{Intervals, Watcher};
 use crate::workspace::Workspaces;
@@ -33,6 +34,7 @@ pub struct Timing {
 /// Runs stage containers as Fargate tasks on one cluster.
 pub struct EcsHost {
     options: EcsOptions,
+    deployer: EcsDeployer,
     clients: Clients,
     definitions: TaskDefinitions,
     watcher: Watcher,
@@ -49,7 +51,7 @@ impl EcsHost {
     /// remembered in `cache`.
     pub async fn connect(
         options: EcsOptions,
-        cache: Arc<dyn ShapeCache>,
+        cache: Arc<dyn HostMemory>,
         endpoint: Option<&Endpoint>,
         timing: Timing,
     ) -> Result<Self, HostError> {
@@ -62,6 +64,7 @@ impl EcsHost {
             timing.tasks,
         );
         Ok(Self {
+            deployer: EcsDeployer::new(clients.clone(), options.cluster.clone(), cache.clone()),
             definitions: TaskDefinitions::new(cache),
             watcher,
             workspaces: Workspaces::default(),
@@ -322,6 +325,10 @@ impl ContainerHost for EcsHost {
                 .unwrap_or_default()
                 .to_owned(),
         })
+    }
+
+    fn deployer(&self) -> Option<&dyn seamless_host_api::DeployHost> {
+        Some(&self.deployer)
     }
 
     async fn list_labelled(

@@ -4,6 +4,8 @@
 //! - [`tasks`]: `RunTask` with overrides, tags and `startedBy`; finding a run's tasks;
 //! - [`watch`]: one batched `DescribeTasks` poller for every waiting stage;
 //! - [`logs`]: CloudWatch log streaming into the stage log, drained at the end;
+//! - [`deploy`]: deploys that update an ECS service, watched through its rollout;
+//! - [`registry`]: ECR, asked whether an image exists;
 //! - [`task_defs`]: one task definition per [`shape::TaskShape`], remembered by key;
 //! - [`workspace`]: an EFS access point per run;
 //! - [`call`] and [`retry`]: every AWS call, retried on throttling and 5xx, failing
@@ -16,8 +18,10 @@
 pub mod action;
 pub mod call;
 pub mod clients;
+pub mod deploy;
 pub mod host;
 pub mod logs;
+pub mod registry;
 pub mod retry;
 pub mod shape;
 pub mod stop;
@@ -28,7 +32,7 @@ pub mod workspace;
 
 pub use clients::{Clients, Endpoint};
 pub use host::{EcsHost, Timing};
-pub use task_defs::{MemoryCache, ShapeCache};
+pub use task_defs::{HostMemory, MemoryCache};
 
 /// The backend name in messages.
 pub const BACKEND: &str = "ecs";

@@ -1,6 +1,6 @@
 //! Task definitions of stage containers: one per [`TaskShape`], registered the first
 //! time the shape is needed and found again by the shape's key in a
-//! [`ShapeCache`] (the runtime's store), so a stage does not register one each time.
+//! [`HostMemory`] (the runtime's store), so a stage does not register one each time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,17 +26,18 @@ const WORKSPACE_VOLUME: &str = "workspace";
 /// Where the workspace appears in a stage container.
 pub const WORKSPACE_PATH: &str = "/workspace";
 
-/// Remembers the task definition ARN registered for each shape key.
-pub trait ShapeCache: Send + Sync {
-    /// The ARN registered for `key`, if one was.
+/// What the host made once and finds again by key (the runtime's store): the task
+/// definition of each shape, the ECS service of each deploy target.
+pub trait HostMemory: Send + Sync {
+    /// The value remembered under `key`, if any.
     fn get(&self, key: &str) -> Option<String>;
-    /// Remembers `arn` for `key`.
-    fn put(&self, key: &str, arn: &str);
-    /// Forgets `key` (its task definition is gone).
+    /// Remembers `value` under `key`.
+    fn put(&self, key: &str, value: &str);
+    /// Forgets `key` (what it named is gone).
     fn forget(&self, key: &str);
 }
 
-/// A [`ShapeCache`] that lasts as long as the process.
+/// A [`HostMemory`] that lasts as long as the process.
 #[derive(Debug, Default)]
 pub struct MemoryCache(Mutex<HashMap<String, String>>);
 
@@ -53,13 +54,13 @@ impl MemoryCache {
     }
 }
 
-impl ShapeCache for MemoryCache {
+impl HostMemory for MemoryCache {
     fn get(&self, key: &str) -> Option<String> {
         self.0.lock().ok()?.get(key).cloned()
     }
-    fn put(&self, key: &str, arn: &str) {
+    fn put(&self, key: &str, value: &str) {
         if let Ok(mut map) = self.0.lock() {
-            map.insert(key.to_owned(), arn.to_owned());
+            map.insert(key.to_owned(), value.to_owned());
         }
     }
     fn forget(&self, key: &str) {
@@ -71,7 +72,7 @@ impl ShapeCache for MemoryCache {
 
 /// Registers task definitions once per shape.
 pub struct TaskDefinitions {
-    cache: Arc<dyn ShapeCache>,
+    cache: Arc<dyn HostMemory>,
     /// Held while registering, so stages of one shape that start together register it
     /// once.
     registering: tokio::sync::Mutex<()>,
@@ -79,7 +80,7 @@ pub struct TaskDefinitions {
 
 impl TaskDefinitions {
     /// Task definitions remembered in `cache`.
-    pub fn new(cache: Arc<dyn ShapeCache>) -> Self {
+    pub fn new(cache: Arc<dyn HostMemory>) -> Self {
         Self {
             cache,
             registering: tokio::sync::Mutex::new(()),
@@ -93,7 +94,7 @@ impl TaskDefinitions {
         region: &str,
         shape: &TaskShape,
     ) -> Result<String, HostError> {
-        let key = shape.key();
+        let key = memory_key(shape);
         if let Some(arn) = self.cache.get(&key) {
             return Ok(arn);
         }
@@ -109,8 +110,13 @@ impl TaskDefinitions {
     /// Forgets `shape`'s task definition, so the next [`Self::ensure`] registers it
     /// again (it was deregistered behind the runtime's back).
     pub fn forget(&self, shape: &TaskShape) {
-        self.cache.forget(&shape.key());
+        self.cache.forget(&memory_key(shape));
     }
+}
+
+/// Where a shape's task definition is remembered.
+fn memory_key(shape: &TaskShape) -> String {
+    format!("task-definition:{}", shape.key())
 }
 
 /// Registers `shape`'s task definition and returns its ARN.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use common::{Aws, labels, spec};
 use seamless_host_api::{ContainerHandle, ContainerHost, LogStream};
-use seamless_host_ecs::ShapeCache;
+use seamless_host_ecs::HostMemory;
 use seamless_test_support::logs;
 use seamless_test_support::moto::Moto;
 

@@ -41,7 +41,7 @@ async fn ecs_host(ecs: &EcsSettings, store: &Arc<Store>) -> Result<Arc<dyn Conta
         .map_err(|problems| {
             anyhow::anyhow!("--host ecs cannot start:\n  {}", problems.join("\n  "))
         })?;
-    let cache = Arc::new(StoreShapes(store.clone()));
+    let cache = Arc::new(StoreMemory(store.clone()));
     let host = seamless_host_ecs::EcsHost::connect(
         options,
         cache,
@@ -65,15 +65,15 @@ async fn ecs_host(_: &EcsSettings, _: &Arc<Store>) -> Result<Arc<dyn ContainerHo
 /// The ECS host's task definitions, remembered in the run store so a restarted
 /// runtime registers none again.
 #[cfg(feature = "aws")]
-struct StoreShapes(Arc<Store>);
+struct StoreMemory(Arc<Store>);
 
 #[cfg(feature = "aws")]
-impl StoreShapes {
+impl StoreMemory {
     const HOST: &'static str = "ecs";
 }
 
 #[cfg(feature = "aws")]
-impl seamless_host_ecs::ShapeCache for StoreShapes {
+impl seamless_host_ecs::HostMemory for StoreMemory {
     fn get(&self, key: &str) -> Option<String> {
         self.0
             .host_resource(Self::HOST, key)

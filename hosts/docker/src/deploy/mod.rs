@@ -74,6 +74,14 @@ impl DeployHost for DockerDeployer {
         spec: CandidateSpec,
         logs: LogSink,
     ) -> Result<Candidate, HostError> {
+        if let Some(managed) = &spec.managed {
+            return Err(HostError::Invalid(format!(
+                "the '{}' target of '{}' is the ECS service '{}' (`ecs-service`), which \
+                 the Docker host cannot deploy; run with `--host ecs`, or remove `ecs-service` \
+                 to deploy on Docker",
+                spec.environment, spec.service, managed.name
+            )));
+        }
         candidate::start(&self.docker, &spec, logs).await
     }
 

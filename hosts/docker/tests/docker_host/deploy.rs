@@ -65,6 +65,7 @@ impl Deploy {
             bind_ip: "127.0.0.1".to_string(),
             replicas,
             env,
+            managed: None,
         }
     }
 

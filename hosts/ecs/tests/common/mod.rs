@@ -12,7 +12,7 @@ use seamless_host_api::{
 };
 use seamless_host_ecs::logs::LogTiming;
 use seamless_host_ecs::watch::Intervals;
-use seamless_host_ecs::{Clients, EcsHost, Endpoint, MemoryCache, ShapeCache, Timing};
+use seamless_host_ecs::{Clients, EcsHost, Endpoint, HostMemory, MemoryCache, Timing};
 use seamless_test_support::moto::{Moto, REGION};
 
 /// The test's AWS: clients, the options a host gets, and the cache every host of the
@@ -78,7 +78,7 @@ impl Aws {
 
     /// A host on `options`.
     pub async fn host_with(&self, options: EcsOptions) -> Result<EcsHost, HostError> {
-        let cache: Arc<dyn ShapeCache> = self.cache.clone();
+        let cache: Arc<dyn HostMemory> = self.cache.clone();
         EcsHost::connect(options, cache, Some(&self.endpoint), fast()).await
     }
 

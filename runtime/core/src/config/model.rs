@@ -251,6 +251,22 @@ pub struct Target {
     pub replicas: u32,
     /// Environment variables for this environment, over the service's.
     pub env: BTreeMap<String, String>,
+    /// The ECS service that serves this environment, when it runs on ECS.
+    pub ecs: Option<EcsTarget>,
+}
+
+/// An environment served by an ECS service (`ecs-service` in the target): a deploy
+/// updates that service in place with ECS's rolling deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsTarget {
+    /// The service's name.
+    pub service: String,
+    /// Its cluster (default: `[hosts.ecs] cluster`).
+    pub cluster: Option<String>,
+    /// An ALB target group whose targets must all be healthy.
+    pub target_group: Option<String>,
+    /// A URL that must answer 2xx once the rollout completed.
+    pub health_url: Option<String>,
 }
 
 /// One stage of the pipeline; every service runs every stage.

@@ -147,6 +147,10 @@ pub(crate) struct RawTarget {
     pub replicas: Option<Spanned<i64>>,
     #[serde(default)]
     pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub ecs_service: Option<Spanned<String>>,
+    pub ecs_cluster: Option<Spanned<String>>,
+    pub target_group: Option<Spanned<String>>,
+    pub health_url: Option<Spanned<String>>,
 }
 
 /// `[[stage]]`.

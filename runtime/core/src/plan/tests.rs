@@ -270,6 +270,7 @@ fn production_target() -> Target {
         bind: "127.0.0.1".into(),
         replicas: 1,
         env: BTreeMap::new(),
+        ecs: None,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::deploy_lock::{DeployLock, acquire};
 use crate::stage_log::LogSource;
 use crate::state::StageState;
 use seamless_core::deploy::{Revision, pinned_image};
-use seamless_host_api::{Candidate, CandidateSpec, DeployHost, LogSink};
+use seamless_host_api::{Candidate, CandidateSpec, DeployHost, LogSink, ManagedService};
 use std::sync::Arc;
 
 /// How long one health probe may take.
@@ -152,6 +152,12 @@ impl Host for StageState {
             bind_ip: target.bind.clone(),
             replicas: target.replicas,
             env: vars,
+            managed: target.ecs.as_ref().map(|ecs| ManagedService {
+                name: ecs.service.clone(),
+                cluster: ecs.cluster.clone(),
+                target_group: ecs.target_group.clone(),
+                health_url: ecs.health_url.clone(),
+            }),
         };
         let sink: LogSink = Arc::new(move |_, line| log.write(LogSource::ContainerStdout, line));
         let clock = std::time::Instant::now();

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::super::error::ConfigError;
 use super::super::location::Source;
-use super::super::model::Target;
+use super::super::model::{EcsTarget, Target};
 use super::super::schema::{RawService, RawTarget};
 use super::check_name;
 
@@ -73,7 +73,9 @@ pub(crate) fn deploy_settings(
             ));
         }
         if let Some(target) = self::target(raw_target.get_ref(), source, errors) {
-            if let Some(other) = public_ports.get(&target.port) {
+            // An ECS target's port is its load balancer's; environments may share one.
+            let local = target.ecs.is_none();
+            if let Some(other) = public_ports.get(&target.port).filter(|_| local) {
                 errors.push(source.error(
                     raw_target.get_ref().port.span(),
                     format!(
@@ -83,7 +85,7 @@ pub(crate) fn deploy_settings(
                         environment.get_ref()
                     ),
                 ));
-            } else {
+            } else if local {
                 public_ports.insert(target.port, environment.get_ref().clone());
             }
             targets.insert(environment.get_ref().clone(), target);
@@ -137,12 +139,110 @@ fn target(raw: &RawTarget, source: Source<'_>, errors: &mut Vec<ConfigError>) ->
         None => 1,
     };
     let env = env_table(&raw.env, source, errors);
+    let ecs = ecs_target(raw, source, errors);
     Some(Target {
         port: port?,
         bind,
         replicas,
         env,
+        ecs,
     })
+}
+
+/// The ECS keys of a target: `ecs-service`, and `ecs-cluster`, `target-group` and
+/// `health-url`, which only go with it.
+fn ecs_target(
+    raw: &RawTarget,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<EcsTarget> {
+    let mut checked = |value: &Option<Spanned<String>>, key: EcsTargetKey| {
+        let value = value.as_ref()?;
+        match key.check(value.get_ref()) {
+            Ok(()) => Some(value.get_ref().clone()),
+            Err(message) => {
+                errors.push(source.error(value.span(), message));
+                None
+            }
+        }
+    };
+    let service = checked(&raw.ecs_service, EcsTargetKey::Service);
+    let cluster = checked(&raw.ecs_cluster, EcsTargetKey::Cluster);
+    let target_group = checked(&raw.target_group, EcsTargetKey::TargetGroup);
+    let health_url = checked(&raw.health_url, EcsTargetKey::HealthUrl);
+    if raw.ecs_service.is_none() {
+        for (value, key) in [
+            (&raw.ecs_cluster, "ecs-cluster"),
+            (&raw.target_group, "target-group"),
+            (&raw.health_url, "health-url"),
+        ] {
+            if let Some(value) = value {
+                errors.push(source.error(
+                    value.span(),
+                    format!(
+                        "`{key}` only goes with `ecs-service`; name the ECS service this \
+                         environment runs on with `ecs-service = \"...\"`, or remove `{key}`"
+                    ),
+                ));
+            }
+        }
+    }
+    Some(EcsTarget {
+        service: service?,
+        cluster,
+        target_group,
+        health_url,
+    })
+}
+
+/// A key of an ECS target.
+#[derive(Debug, Clone, Copy)]
+enum EcsTargetKey {
+    Service,
+    Cluster,
+    TargetGroup,
+    HealthUrl,
+}
+
+impl EcsTargetKey {
+    fn check(self, value: &str) -> Result<(), String> {
+        let name = |v: &str| {
+            !v.is_empty()
+                && v.len() <= 255
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let (ok, key, expected) = match self {
+            EcsTargetKey::Service => (
+                name(value),
+                "ecs-service",
+                "an ECS service name of letters, digits, - and _ such as \"gateway\"",
+            ),
+            EcsTargetKey::Cluster => (
+                name(value) || value.starts_with("arn:aws") && value.contains(":cluster/"),
+                "ecs-cluster",
+                "a cluster name or ARN such as \"seamless\"",
+            ),
+            EcsTargetKey::TargetGroup => (
+                value.starts_with("arn:aws")
+                    && value.contains(":elasticloadbalancing:")
+                    && value.contains(":targetgroup/"),
+                "target-group",
+                "a target group ARN such as \"arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/gateway/0123456789abcdef\"",
+            ),
+            EcsTargetKey::HealthUrl => (
+                (value.starts_with("http://") || value.starts_with("https://"))
+                    && !value.contains(char::is_whitespace),
+                "health-url",
+                "an http:// or https:// URL such as \"https://gateway.example.com/health\"",
+            ),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("invalid {key} \"{value}\"; expected {expected}"))
+        }
+    }
 }
 
 fn port(
