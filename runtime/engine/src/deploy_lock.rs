@@ -1,48 +1,101 @@
-//! One deploy at a time per service and environment, across runs and processes: an
-//! exclusive `flock` on `<locks_dir>/<service>.<environment>.lock`. The kernel drops
-//! the lock when its holder dies, so a crashed run never blocks the next one.
+//! One deploy at a time per service and environment, across runs, processes and
+//! machines: a lock in the run store ([`DeployLedger::try_lock`]), renewed while the
+//! deploy runs. A holder that dies stops renewing, and after [`STALE`] the next
+//! deploy takes the lock over, so a crashed run never blocks the next one for long.
 
-use std::fs::File;
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use rustix::fs::{FlockOperation, flock};
-
-/// A held deploy lock; dropping it releases the lock.
-#[derive(Debug)]
-pub struct DeployLock {
-    _file: File,
-}
+use crate::deploy_context::DeployLedger;
 
 /// How often a waiting deploy tries the lock again.
 const RETRY: Duration = Duration::from_millis(250);
+/// How often a holder renews its lock.
+const RENEW: Duration = Duration::from_secs(10);
+/// How long a lock may go unrenewed before another deploy takes it over.
+pub const STALE: Duration = Duration::from_secs(60);
 
-/// Takes the lock for `service` in `environment`, waiting while another run holds it.
-/// `waiting` is called once if the lock is busy.
+/// A held deploy lock; dropping it releases the lock.
+pub struct DeployLock {
+    ledger: Arc<dyn DeployLedger>,
+    service: String,
+    environment: String,
+    holder: String,
+    renewer: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for DeployLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeployLock")
+            .field("service", &self.service)
+            .field("environment", &self.environment)
+            .field("holder", &self.holder)
+            .finish()
+    }
+}
+
+impl Drop for DeployLock {
+    fn drop(&mut self) {
+        self.renewer.abort();
+        if let Err(e) = self
+            .ledger
+            .release_lock(&self.service, &self.environment, &self.holder)
+        {
+            tracing::warn!(error = %e, service = %self.service, "cannot release the deploy lock");
+        }
+    }
+}
+
+/// Takes the lock for `service` in `environment` on behalf of `run_id`, waiting
+/// while another deploy holds it. `waiting` is called once if the lock is busy.
 pub async fn acquire(
-    locks_dir: &Path,
+    ledger: Arc<dyn DeployLedger>,
     service: &str,
     environment: &str,
+    run_id: &str,
     waiting: impl FnOnce(),
-) -> std::io::Result<DeployLock> {
-    std::fs::create_dir_all(locks_dir)?;
-    let path = locks_dir.join(format!("{service}.{environment}.lock"));
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)?;
+) -> Result<DeployLock, String> {
+    let holder = format!("{run_id}/{}", uuid::Uuid::now_v7().simple());
     let mut waiting = Some(waiting);
     loop {
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => return Ok(DeployLock { _file: file }),
-            Err(rustix::io::Errno::WOULDBLOCK) => {
-                if let Some(notify) = waiting.take() {
-                    notify();
-                }
-                tokio::time::sleep(RETRY).await;
+        if ledger.try_lock(service, environment, &holder, run_id, STALE)? {
+            break;
+        }
+        if let Some(notify) = waiting.take() {
+            notify();
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+    let renewer = tokio::spawn(renew(
+        ledger.clone(),
+        service.to_owned(),
+        environment.to_owned(),
+        holder.clone(),
+    ));
+    Ok(DeployLock {
+        ledger,
+        service: service.to_owned(),
+        environment: environment.to_owned(),
+        holder,
+        renewer,
+    })
+}
+
+async fn renew(
+    ledger: Arc<dyn DeployLedger>,
+    service: String,
+    environment: String,
+    holder: String,
+) {
+    loop {
+        tokio::time::sleep(RENEW).await;
+        match ledger.renew_lock(&service, &environment, &holder) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(%service, %environment, "the deploy lock was taken over");
+                return;
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => tracing::warn!(error = %e, %service, "cannot renew the deploy lock"),
         }
     }
 }
@@ -51,18 +104,72 @@ pub async fn acquire(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use seamless_core::deploy::Revision;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// The lock half of a ledger, in memory (the store's own is tested in the store).
+    #[derive(Default)]
+    struct Locks(Mutex<HashMap<(String, String), String>>);
+
+    impl DeployLedger for Locks {
+        fn start(&self, _: &Revision) -> Result<(), String> {
+            Ok(())
+        }
+        fn finish(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: Option<&str>,
+        ) -> Result<Revision, String> {
+            Err("unused".into())
+        }
+        fn current(&self, _: &str, _: &str) -> Result<Option<Revision>, String> {
+            Ok(None)
+        }
+        fn try_lock(
+            &self,
+            s: &str,
+            e: &str,
+            holder: &str,
+            _: &str,
+            _: Duration,
+        ) -> Result<bool, String> {
+            let mut locks = self.0.lock().unwrap();
+            let key = (s.to_owned(), e.to_owned());
+            match locks.get(&key) {
+                Some(h) if h != holder => Ok(false),
+                _ => {
+                    locks.insert(key, holder.to_owned());
+                    Ok(true)
+                }
+            }
+        }
+        fn renew_lock(&self, _: &str, _: &str, _: &str) -> Result<bool, String> {
+            Ok(true)
+        }
+        fn release_lock(&self, s: &str, e: &str, holder: &str) -> Result<(), String> {
+            let mut locks = self.0.lock().unwrap();
+            let key = (s.to_owned(), e.to_owned());
+            if locks.get(&key).map(String::as_str) == Some(holder) {
+                locks.remove(&key);
+            }
+            Ok(())
+        }
+    }
 
     #[tokio::test]
     async fn a_second_deploy_waits_until_the_first_lock_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = acquire(dir.path(), "web", "production", || {})
+        let ledger: Arc<dyn DeployLedger> = Arc::new(Locks::default());
+        let first = acquire(ledger.clone(), "web", "production", "run-1", || {})
             .await
             .unwrap();
-        let waited = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let waited = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = waited.clone();
-        let path = dir.path().to_path_buf();
+        let shared = ledger.clone();
         let second = tokio::spawn(async move {
-            acquire(&path, "web", "production", move || {
+            acquire(shared, "web", "production", "run-2", move || {
                 flag.store(true, std::sync::atomic::Ordering::SeqCst)
             })
             .await
@@ -78,7 +185,9 @@ mod tests {
         }
         assert!(!second.is_finished(), "the second deploy must wait");
         // Another environment is independent.
-        acquire(dir.path(), "web", "staging", || {}).await.unwrap();
+        acquire(ledger.clone(), "web", "staging", "run-3", || {})
+            .await
+            .unwrap();
         drop(first);
         second.await.unwrap().unwrap();
     }

@@ -33,7 +33,6 @@ pub(crate) struct RunShared {
     pub run_id: String,
     pub request: RunRequest,
     pub workspace: PathBuf,
-    pub data_dir: PathBuf,
     pub masker: Arc<Masker>,
     pub secrets: BTreeMap<String, String>,
     pub events: UnboundedSender<RunEvent>,

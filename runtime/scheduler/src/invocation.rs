@@ -66,7 +66,6 @@ pub(crate) fn build(
     let deploy = service.map(|service| DeployContext {
         service,
         ledger: Arc::new(StoreLedger(shared.store.clone())),
-        locks_dir: shared.data_dir.join("locks"),
     });
     let mut labels = BTreeMap::from([
         (LABEL_RUN.to_owned(), shared.run_id.clone()),

@@ -320,7 +320,6 @@ impl Scheduler {
             run_id: run_id.clone(),
             request,
             workspace,
-            data_dir: self.data_dir.clone(),
             masker,
             secrets,
             events: events.clone(),

@@ -12,6 +12,7 @@
 
 mod approvals;
 mod deliveries;
+mod deploy_locks;
 mod error;
 mod feed;
 mod host_resources;

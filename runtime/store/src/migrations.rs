@@ -167,6 +167,17 @@ CREATE TABLE host_resources (
     PRIMARY KEY (host, key)
 );
 "#,
+    r#"
+CREATE TABLE deploy_locks (
+    service      TEXT NOT NULL,
+    environment  TEXT NOT NULL,
+    holder       TEXT NOT NULL,
+    run_id       TEXT NOT NULL,
+    acquired_at  INTEGER NOT NULL,
+    renewed_at   INTEGER NOT NULL,
+    PRIMARY KEY (service, environment)
+);
+"#,
 ];
 
 /// Brings the database up to the newest schema.

@@ -104,12 +104,18 @@ impl Host for StageState {
         let log = self.log.clone();
         let waiting_log = log.clone();
         let (name, env_for_msg) = (service.name.clone(), env.clone());
-        let lock = acquire(&ctx.locks_dir, &service.name, &env, move || {
-            waiting_log.write(
-                LogSource::Runtime,
-                &format!("waiting: another run is deploying {name} to {env_for_msg}"),
-            )
-        })
+        let lock = acquire(
+            ctx.ledger.clone(),
+            &service.name,
+            &env,
+            &self.run.run_id,
+            move || {
+                waiting_log.write(
+                    LogSource::Runtime,
+                    &format!("waiting: another run is deploying {name} to {env_for_msg}"),
+                )
+            },
+        )
         .await
         .map_err(|e| HostError::Backend(format!("cannot take the deploy lock: {e}")))?;
 
