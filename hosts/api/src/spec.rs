@@ -74,6 +74,10 @@ pub struct ContainerSpec {
     pub restart: bool,
     /// A fixed container name; `None` lets the backend choose one.
     pub name: Option<String>,
+    /// CPU units (1024 = one vCPU) the container gets, if the stage sets them.
+    pub cpu: Option<u32>,
+    /// Memory the container gets, MiB, if the stage sets it.
+    pub memory_mib: Option<u32>,
 }
 
 /// Joins a container to a network.

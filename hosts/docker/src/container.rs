@@ -56,6 +56,11 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody, H
                 name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
                 maximum_retry_count: None,
             }),
+            // `[stage.limits]`: CPU units (1024 per CPU) as a CPU quota, and memory.
+            nano_cpus: spec
+                .cpu
+                .map(|units| i64::from(units) * 1_000_000_000 / 1024),
+            memory: spec.memory_mib.map(|mib| i64::from(mib) * 1024 * 1024),
             ..Default::default()
         }),
         networking_config,

@@ -109,11 +109,12 @@ impl EcsHost {
                 (mode, point)
             }
         };
+        let (cpu, memory_mib) = task_size(&self.options, spec)?;
         Ok(TaskShape {
             image: spec.image.clone(),
             workdir: spec.workdir.clone(),
-            cpu: self.options.cpu,
-            memory_mib: self.options.memory_mib,
+            cpu,
+            memory_mib,
             workspace,
             file_system: self.options.file_system.clone(),
             access_point,
@@ -166,6 +167,21 @@ impl EcsHost {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The task's cpu and memory: the stage's `[stage.limits]` where it sets them, the
+/// `[hosts.ecs]` size otherwise; `Err` when the two do not make a Fargate size.
+fn task_size(options: &EcsOptions, spec: &ContainerSpec) -> Result<(u32, u32), HostError> {
+    let cpu = spec.cpu.unwrap_or(options.cpu);
+    let memory = spec.memory_mib.unwrap_or(options.memory_mib);
+    seamless_core::config::ecs::check_task_size(cpu, memory).map_err(|e| {
+        HostError::Invalid(format!(
+            "the stage's container size is not one Fargate offers: {e}; set both \
+             `container-cpu` and `container-memory-mib` under [stage.limits], or match \
+             `cpu` and `memory-mib` under [hosts.ecs]"
+        ))
+    })?;
+    Ok((cpu, memory))
 }
 
 /// Fails unless the cluster exists and is active, naming the key to fix.

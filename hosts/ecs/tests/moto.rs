@@ -248,3 +248,47 @@ async fn a_stage_container_asking_for_a_network_gets_a_clear_error() {
     );
     assert!(aws.task_definitions().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_stages_container_size_is_its_tasks_and_a_size_fargate_lacks_is_refused() {
+    let moto = Moto::acquire();
+    let aws = Aws::set_up(&moto).await;
+    let host = aws.host().await;
+    let mut big = spec("run-size", "build");
+    big.cpu = Some(1024);
+    big.memory_mib = Some(4096);
+    let handle = host.run(big, logs::collector().0).await.unwrap();
+    let arn = aws
+        .task(&handle.id)
+        .await
+        .task_definition_arn()
+        .unwrap()
+        .to_owned();
+    let described = aws
+        .clients
+        .ecs
+        .describe_task_definition()
+        .task_definition(&arn)
+        .send()
+        .await
+        .unwrap();
+    let definition = described.task_definition().unwrap();
+    assert_eq!(
+        (definition.cpu(), definition.memory()),
+        (Some("1024"), Some("4096"))
+    );
+
+    // 4 vCPUs with [hosts.ecs]'s 1 GiB is no Fargate size.
+    let mut odd = spec("run-size", "lint");
+    odd.cpu = Some(4096);
+    let error = host
+        .run(odd, logs::collector().0)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("not one Fargate offers"), "{error}");
+    assert!(
+        error.contains("`container-memory-mib` under [stage.limits]"),
+        "{error}"
+    );
+}

@@ -282,6 +282,7 @@ impl PluginEngine {
         state.workspace = inv.workspace.clone();
         state.secrets = inv.secrets.clone();
         state.labels = inv.labels.clone();
+        state.container_size = (limits.container_cpu, limits.container_memory_mib);
         state.deploy = inv.deploy.clone();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);

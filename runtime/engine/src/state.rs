@@ -39,6 +39,8 @@ pub struct StageState {
     pub(crate) workspace: PathBuf,
     pub(crate) secrets: BTreeMap<String, String>,
     pub(crate) labels: BTreeMap<String, String>,
+    /// The size of each container the stage starts (`[stage.limits]`).
+    pub(crate) container_size: (Option<u32>, Option<u32>),
     pub(crate) live: LiveContainers,
     pub(crate) networks: LiveNetworks,
     pub(crate) candidates: LiveCandidates,
@@ -85,6 +87,7 @@ impl StageState {
             workspace: PathBuf::new(),
             secrets: BTreeMap::new(),
             labels: BTreeMap::new(),
+            container_size: (None, None),
             live: leftovers.live.clone(),
             networks: leftovers.networks.clone(),
             candidates: leftovers.candidates.clone(),

@@ -197,3 +197,35 @@ async fn missing_image_is_named_without_pulling() {
     assert!(message.contains("scripts/base-images.sh"), "{message}");
     assert!(containers_of(&run).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_stages_container_size_limits_the_container() {
+    let run = unique("size");
+    let _cleanup = Cleanup::run(&run);
+    let host = host().await;
+    let mut sized = spec(
+        &run,
+        &[
+            "sh",
+            "-c",
+            "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes",
+        ],
+    );
+    sized.cpu = Some(512);
+    sized.memory_mib = Some(256);
+    let (sink, lines) = collector();
+    let handle = host.run(sized, sink).await.unwrap();
+    let inspected = client()
+        .await
+        .inspect_container(&handle.id, None)
+        .await
+        .unwrap();
+    let config = inspected.host_config.unwrap();
+    assert_eq!(config.nano_cpus, Some(500_000_000), "half a CPU");
+    assert_eq!(config.memory, Some(256 * 1024 * 1024));
+    assert_eq!(host.wait(&handle).await.unwrap(), 0);
+    assert_eq!(
+        on(&lines, LogStream::Stdout),
+        [(256u64 * 1024 * 1024).to_string()]
+    );
+}

@@ -401,6 +401,11 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// Wall-clock limit of the stage.
     pub timeout: Duration,
+    /// CPU units (1024 = one vCPU) of each container the stage starts, when set: a
+    /// Fargate task's cpu on ECS, a CPU limit on Docker.
+    pub container_cpu: Option<u32>,
+    /// Memory of each container the stage starts, MiB, when set.
+    pub container_memory_mib: Option<u32>,
 }
 
 impl Limits {
@@ -419,6 +424,8 @@ impl Default for Limits {
         Limits {
             memory_bytes: Self::DEFAULT_MEMORY_MIB * 1024 * 1024,
             timeout: Self::DEFAULT_TIMEOUT,
+            container_cpu: None,
+            container_memory_mib: None,
         }
     }
 }

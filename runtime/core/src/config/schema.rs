@@ -198,4 +198,6 @@ pub(crate) struct RawGrants {
 pub(crate) struct RawLimits {
     pub memory_mib: Option<Spanned<i64>>,
     pub timeout: Option<Spanned<String>>,
+    pub container_cpu: Option<Spanned<i64>>,
+    pub container_memory_mib: Option<Spanned<i64>>,
 }

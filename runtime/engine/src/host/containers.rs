@@ -105,6 +105,8 @@ impl Host for StageState {
             labels: self.labels.clone(),
             network,
             healthcheck,
+            cpu: self.container_size.0,
+            memory_mib: self.container_size.1,
             ..Default::default()
         };
         let started = std::time::Instant::now();

@@ -369,7 +369,57 @@ fn validate_limits(
             Err(error) => errors.push(source.error(timeout.span(), format!("timeout: {error}"))),
         }
     }
+    validate_container_size(raw, &mut limits, source, errors);
     limits
+}
+
+/// `container-cpu` (Fargate CPU units) and `container-memory-mib` (at least 128), and
+/// together a size Fargate offers.
+fn validate_container_size(
+    raw: &RawLimits,
+    limits: &mut Limits,
+    source: Source<'_>,
+    errors: &mut Vec<ConfigError>,
+) {
+    use crate::config::ecs::{EcsKey, check_task_size};
+    if let Some(cpu) = &raw.container_cpu {
+        let value = *cpu.get_ref();
+        match u32::try_from(value) {
+            Ok(units) if EcsKey::Cpu.check(&units.to_string()).is_ok() => {
+                limits.container_cpu = Some(units);
+            }
+            _ => errors.push(source.error(
+                cpu.span(),
+                format!(
+                    "container-cpu = {value} is not a container size; give CPU units \
+                     (1024 = one vCPU), one of 256, 512, 1024, 2048, 4096, 8192, 16384"
+                ),
+            )),
+        }
+    }
+    if let Some(memory) = &raw.container_memory_mib {
+        let value = *memory.get_ref();
+        match u32::try_from(value) {
+            Ok(mib) if (128..=122_880).contains(&mib) => limits.container_memory_mib = Some(mib),
+            _ => errors.push(source.error(
+                memory.span(),
+                format!(
+                    "container-memory-mib = {value} is out of range; expected 128 to 122880 (MiB)"
+                ),
+            )),
+        }
+    }
+    if let (Some(cpu), Some(mib), Some(memory)) = (
+        limits.container_cpu,
+        limits.container_memory_mib,
+        &raw.container_memory_mib,
+    ) && let Err(message) = check_task_size(cpu, mib)
+    {
+        let message = message
+            .replace("memory-mib", "container-memory-mib")
+            .replace("with cpu", "with container-cpu");
+        errors.push(source.error(memory.span(), message));
+    }
 }
 
 fn validate_with(
