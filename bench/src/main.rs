@@ -10,9 +10,12 @@
 //!   subscribers, and the server's memory.
 //! - `bundles`: installing a plugin bundle from the local registry; a run's first
 //!   instantiation of it (compile) against the second (cache).
+//! - `ecs`: the ECS host's AWS requests and CPU time per stage, and its polling rate
+//!   with many tasks running, against moto.
 
 mod bundles;
 mod concurrent;
+mod ecs;
 mod pipeline;
 mod plugin;
 mod server;
@@ -33,6 +36,7 @@ fn main() -> Result<()> {
         "concurrent" => concurrent::run()?,
         "server" => rt.block_on(server::run())?,
         "bundles" => rt.block_on(bundles::run())?,
+        "ecs" => rt.block_on(ecs::run())?,
         "all" => {
             rt.block_on(plugin::run())?;
             pipeline::run()?;
@@ -40,10 +44,11 @@ fn main() -> Result<()> {
             shop::run()?;
             rt.block_on(server::run())?;
             rt.block_on(bundles::run())?;
+            rt.block_on(ecs::run())?;
         }
         other => {
             bail!(
-                "unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop, server, bundles or all"
+                "unknown benchmark '{other}'; use plugin, pipeline, concurrent, shop, server, bundles, ecs or all"
             )
         }
     }

@@ -3,6 +3,7 @@
 //! and every failure names its [`Action`].
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -90,6 +91,25 @@ impl HasStatus for aws_sdk_ecs::config::http::HttpResponse {
     }
 }
 
+/// Requests sent per action (retries included), since the process started.
+static SENT: [AtomicU64; Action::ALL.len()] = [const { AtomicU64::new(0) }; Action::ALL.len()];
+
+/// How many requests of each action this process has sent (retries included), for
+/// the benchmark and for anyone who wonders what a run costs in API calls.
+pub fn sent() -> Vec<(Action, u64)> {
+    Action::ALL
+        .iter()
+        .zip(SENT.iter())
+        .map(|(action, n)| (*action, n.load(Ordering::Relaxed)))
+        .collect()
+}
+
+fn count(action: Action) {
+    if let Some(i) = Action::ALL.iter().position(|a| *a == action) {
+        SENT[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Calls `op` until it succeeds, fails for good, or has been tried
 /// [`MAX_ATTEMPTS`] times, waiting [`retry::backoff`] between tries.
 pub async fn call<O, E, Fut>(action: Action, op: impl FnMut() -> Fut) -> Result<O, CallError>
@@ -112,6 +132,7 @@ where
 {
     let mut attempt = 1;
     loop {
+        count(action);
         match op().await {
             Ok(out) => return Ok(out),
             Err(e) => {

@@ -15,11 +15,15 @@ use crate::call::call;
 use crate::retry::Failure;
 
 /// How often a running task's log is read, and how long to wait after the task
-/// stopped for lines still on their way.
+/// stopped for lines still on their way. The wait between reads starts at `poll`
+/// and doubles while nothing new arrives, up to `poll_max`: CloudWatch Logs allows
+/// an account few `GetLogEvents` per second, and many stages run at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogTiming {
-    /// The wait between reads while the task runs.
+    /// The wait between reads after lines arrived.
     pub poll: Duration,
+    /// The longest wait between reads.
+    pub poll_max: Duration,
     /// The wait after the task stopped before the last read.
     pub grace: Duration,
 }
@@ -28,6 +32,7 @@ impl Default for LogTiming {
     fn default() -> Self {
         Self {
             poll: Duration::from_secs(2),
+            poll_max: Duration::from_secs(10),
             grace: Duration::from_secs(2),
         }
     }
@@ -79,9 +84,13 @@ async fn follow(
 ) {
     let mut token: Option<String> = None;
     let mut graced = false;
+    let mut wait = timing.poll;
     loop {
         match read_page(&clients, &source, &mut token, &sink).await {
-            Page::Lines => continue,
+            Page::Lines => {
+                wait = timing.poll;
+                continue;
+            }
             Page::Unreadable => return,
             Page::Empty => {}
         }
@@ -95,9 +104,10 @@ async fn follow(
             continue;
         }
         tokio::select! {
-            _ = tokio::time::sleep(timing.poll) => {}
+            _ = tokio::time::sleep(wait) => {}
             _ = finishing.changed() => {}
         }
+        wait = (wait * 2).min(timing.poll_max);
     }
 }
 

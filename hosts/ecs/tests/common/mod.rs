@@ -33,6 +33,7 @@ pub fn fast() -> Timing {
         },
         logs: LogTiming {
             poll: Duration::from_millis(50),
+            poll_max: Duration::from_millis(200),
             grace: Duration::from_millis(100),
         },
     }
