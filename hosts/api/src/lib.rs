@@ -15,7 +15,7 @@ pub use spec::{
     ContainerHandle, ContainerSpec, ContainerState, ContainerSummary, Health, HealthCheck,
     ImageBuildSpec, LABEL_COMMIT, LABEL_DEPLOY_ENV, LABEL_DEPLOY_REVISION, LABEL_DEPLOY_RUN,
     LABEL_DEPLOY_SERVICE, LABEL_RUN, LABEL_SERVICE, LABEL_STAGE, LogSink, LogStream,
-    NetworkAttachment, NetworkHandle, NetworkSpec, PortBinding, WorkspaceMount,
+    NetworkAttachment, NetworkHandle, NetworkSpec, PortBinding, WorkspaceContext, WorkspaceMount,
 };
 
 use async_trait::async_trait;

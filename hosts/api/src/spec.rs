@@ -196,4 +196,17 @@ pub struct ImageBuildSpec {
     pub tag: String,
     /// Labels for the image.
     pub labels: BTreeMap<String, String>,
+    /// Where the context lies in the run's workspace, for a backend that reaches the
+    /// workspace another way than through `context_dir` (ECS, through the run's EFS
+    /// access point).
+    pub in_workspace: Option<WorkspaceContext>,
+}
+
+/// A build context inside a run's workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceContext {
+    /// The run whose workspace it is.
+    pub run_id: String,
+    /// The context's path relative to the workspace (`.` for the workspace itself).
+    pub path: String,
 }

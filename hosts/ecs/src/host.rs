@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use seamless_core::config::ecs::EcsOptions;
 use seamless_host_api::{
     ContainerHandle, ContainerHost, ContainerSpec, ContainerState, ContainerSummary, Health,
-    HostError, ImageBuildSpec, LABEL_RUN, LogSink,
+    HostError, ImageBuildSpec, LABEL_RUN, LogSink, LogStream,
 };
 
 use crate::action::Action;
@@ -84,6 +84,24 @@ impl EcsHost {
     /// The options the host runs with.
     pub fn options(&self) -> &EcsOptions {
         &self.options
+    }
+
+    /// `reference` as an image of the configured ECR repositories; anything else is
+    /// refused, naming the setting that puts images there.
+    fn ecr_image<'a>(
+        &self,
+        reference: &'a str,
+    ) -> Result<crate::registry::EcrImage<'a>, HostError> {
+        let prefix = &self.options.repository_prefix;
+        let inside = reference.starts_with(&format!("{prefix}/"));
+        match crate::registry::parse(reference) {
+            Some(image) if inside => Ok(image),
+            _ => Err(HostError::Invalid(format!(
+                "on ECS images are built into ECR under `repository-prefix` ({prefix}), and \
+                 '{reference}' is not there; set `[registry] url = \"{prefix}\"` in \
+                 seamless.toml"
+            ))),
+        }
     }
 
     /// The task shape of `spec`, with the run's access point when it mounts the
@@ -276,8 +294,56 @@ impl ContainerHost for EcsHost {
     }
 
     async fn build_image(&self, spec: ImageBuildSpec, logs: LogSink) -> Result<String, HostError> {
-        let _ = (spec, logs);
-        Err(self.unsupported("building images yet (Kaniko builder tasks are issue 11's next part)"))
+        let image = self.ecr_image(&spec.tag)?;
+        crate::registry::ensure_repository(&self.clients, image.repository).await?;
+        // Tags are immutable: an image already under this tag is this commit's build.
+        if crate::registry::digest(&self.clients, &image)
+            .await?
+            .is_some()
+        {
+            logs(
+                LogStream::Stdout,
+                &format!("{} is already in ECR; not built again", spec.tag),
+            );
+            return Ok(spec.tag);
+        }
+        let task = crate::build::builder_task(&self.options.builder_image, &spec, &spec.labels)?;
+        logs(
+            LogStream::Stdout,
+            &format!(
+                "building {} with {} on Fargate",
+                spec.tag, self.options.builder_image
+            ),
+        );
+        let handle = self.run(task, logs).await?;
+        match self.wait(&handle).await? {
+            0 => Ok(spec.tag),
+            code => Err(HostError::Backend {
+                backend: BACKEND,
+                message: format!(
+                    "the image build failed: the builder exited with code {code}; its log \
+                     above says why"
+                ),
+            }),
+        }
+    }
+
+    async fn push_image(&self, reference: &str, logs: LogSink) -> Result<String, HostError> {
+        // The builder pushed it already: the push is ECR's word on its digest.
+        let image = self.ecr_image(reference)?;
+        let digest = crate::registry::digest(&self.clients, &image)
+            .await?
+            .ok_or_else(|| {
+                HostError::NotFound(format!(
+                    "image {reference} in ECR; on ECS an image reaches ECR by its build \
+                     (images.build), which did not push it"
+                ))
+            })?;
+        logs(
+            LogStream::Stdout,
+            &format!("{reference} is in ECR as {digest}"),
+        );
+        Ok(digest)
     }
 
     async fn remove_labelled(&self, labels: &BTreeMap<String, String>) -> Result<usize, HostError> {

@@ -5,7 +5,8 @@
 //! - [`watch`]: one batched `DescribeTasks` poller for every waiting stage;
 //! - [`logs`]: CloudWatch log streaming into the stage log, drained at the end;
 //! - [`deploy`]: deploys that update an ECS service, watched through its rollout;
-//! - [`registry`]: ECR, asked whether an image exists;
+//! - [`build`]: image builds as Kaniko tasks that push to ECR;
+//! - [`registry`]: ECR repositories, and the digest of an image;
 //! - [`task_defs`]: one task definition per [`shape::TaskShape`], remembered by key;
 //! - [`workspace`]: an EFS access point per run;
 //! - [`call`] and [`retry`]: every AWS call, retried on throttling and 5xx, failing
@@ -16,6 +17,7 @@
 //! The options it runs with are `[hosts.ecs]` (`seamless_core::config::ecs`).
 
 pub mod action;
+pub mod build;
 pub mod call;
 pub mod clients;
 pub mod deploy;

@@ -1,7 +1,8 @@
-//! ECR, the registry of images on AWS: whether an image a deploy or rollback names
-//! is there (`DescribeImages`), asked without pulling it.
+//! ECR, the registry of images on AWS: repositories made on first use (immutable
+//! tags, scanned on push), and what ECR says an image is (`DescribeImages`: its
+//! digest, or that it is missing), asked without pulling it.
 
-use aws_sdk_ecr::types::ImageIdentifier;
+use aws_sdk_ecr::types::{ImageIdentifier, ImageScanningConfiguration, ImageTagMutability, Tag};
 use seamless_host_api::HostError;
 
 use crate::Clients;
@@ -42,26 +43,73 @@ pub fn parse(image: &str) -> Option<EcrImage<'_>> {
     })
 }
 
+/// Makes sure the repository exists: one that is missing is created with immutable
+/// tags (a commit's image never changes under its tag) and scan-on-push.
+pub async fn ensure_repository(clients: &Clients, name: &str) -> Result<(), HostError> {
+    let request = clients.ecr.describe_repositories().repository_names(name);
+    match call(Action::DescribeRepositories, || request.clone().send()).await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => return Err(e.into()),
+    }
+    let tag = Tag::builder()
+        .key("dev.seamless.managed")
+        .value("true")
+        .build()
+        .map_err(|e| HostError::Invalid(format!("cannot build the ECR request: {e}")))?;
+    let request = clients
+        .ecr
+        .create_repository()
+        .repository_name(name)
+        .image_tag_mutability(ImageTagMutability::Immutable)
+        .image_scanning_configuration(
+            ImageScanningConfiguration::builder()
+                .scan_on_push(true)
+                .build(),
+        )
+        .tags(tag);
+    match call(Action::CreateRepository, || request.clone().send()).await {
+        Ok(_) => {
+            tracing::info!(repository = name, "created the ECR repository");
+            Ok(())
+        }
+        // Another build created it meanwhile.
+        Err(e) if e.code.as_deref() == Some("RepositoryAlreadyExistsException") => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The digest ECR has for `image`, or `None` when it has no such image.
+pub async fn digest(clients: &Clients, image: &EcrImage<'_>) -> Result<Option<String>, HostError> {
+    let id = ImageIdentifier::builder()
+        .set_image_tag(image.tag.map(str::to_owned))
+        .set_image_digest(image.digest.map(str::to_owned))
+        .build();
+    let request = clients
+        .ecr
+        .describe_images()
+        .repository_name(image.repository)
+        .image_ids(id);
+    match call(Action::DescribeImages, || request.clone().send()).await {
+        Ok(answer) => Ok(answer
+            .image_details()
+            .first()
+            .and_then(|d| d.image_digest())
+            .map(str::to_owned)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `Ok` when ECR has `image` (or it is not an ECR image, which ECS pulls from where
 /// it names), [`HostError::NotFound`] saying so when ECR does not.
 pub async fn check_image(clients: &Clients, image: &str) -> Result<(), HostError> {
     let Some(ecr) = parse(image) else {
         return Ok(());
     };
-    let id = ImageIdentifier::builder()
-        .set_image_tag(ecr.tag.map(str::to_owned))
-        .set_image_digest(ecr.digest.map(str::to_owned))
-        .build();
-    let request = clients
-        .ecr
-        .describe_images()
-        .repository_name(ecr.repository)
-        .image_ids(id);
-    match call(Action::DescribeImages, || request.clone().send()).await {
-        Ok(answer) if !answer.image_details().is_empty() => Ok(()),
-        Ok(_) => Err(missing(image)),
-        Err(e) if e.is_not_found() => Err(missing(image)),
-        Err(e) => Err(e.into()),
+    match digest(clients, &ecr).await? {
+        Some(_) => Ok(()),
+        None => Err(missing(image)),
     }
 }
 

@@ -325,6 +325,7 @@ async fn build_image_packages_the_context_as_a_tarball() {
                 dockerfile: "Dockerfile".to_string(),
                 tag: "shop/api:1.0".to_string(),
                 labels: BTreeMap::new(),
+                in_workspace: None,
             },
             sink,
         )
@@ -362,6 +363,7 @@ async fn a_dockerfile_elsewhere_becomes_the_root_dockerfile() {
             dockerfile: "./ci/Dockerfile.ci".to_string(),
             tag: "ci:latest".to_string(),
             labels: BTreeMap::new(),
+            in_workspace: None,
         },
         sink,
     )
@@ -389,6 +391,7 @@ async fn build_image_without_the_dockerfile_is_refused() {
                 dockerfile: "Dockerfile".to_string(),
                 tag: "app:1".to_string(),
                 labels: BTreeMap::new(),
+                in_workspace: None,
             },
             sink,
         )

@@ -1,7 +1,8 @@
 //! One deploy at a time per service and environment, across runs, processes and
 //! machines: a lock in the run store ([`DeployLedger::try_lock`]), renewed while the
 //! deploy runs. A holder that dies stops renewing, and after [`STALE`] the next
-//! deploy takes the lock over, so a crashed run never blocks the next one for long.
+//! deploy takes the lock over, so a crashed run never blocks the next one for long;
+//! the crashed run itself, resumed, takes its lock over at once.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,9 @@
 //! Deploy locks: one deploy at a time per service and environment, across runs,
 //! processes and machines that share the store. A holder renews its lock while it
 //! deploys; a lock not renewed for longer than the caller's `stale_ms` (its holder
-//! died) may be taken over.
+//! died) may be taken over, and so may a lock of the same run (a resumed run takes
+//! over from its process that died mid-deploy: one run never deploys a service to an
+//! environment twice at once).
 
 use rusqlite::{OptionalExtension, params};
 
@@ -23,8 +25,8 @@ pub struct DeployLockHolder {
 
 impl Store {
     /// Takes the lock of `service` in `environment` for `holder` of `run_id`, if it is
-    /// free, already `holder`'s, or not renewed for `stale_ms`. Returns whether
-    /// `holder` has it now.
+    /// free, already `holder`'s or `run_id`'s, or not renewed for `stale_ms`. Returns
+    /// whether `holder` has it now.
     pub fn try_deploy_lock(
         &self,
         service: &str,
@@ -36,17 +38,18 @@ impl Store {
         let now = now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let current: Option<(String, i64)> = tx
+        let current: Option<(String, String, i64)> = tx
             .query_row(
-                "SELECT holder, renewed_at FROM deploy_locks WHERE service = ?1 AND environment = ?2",
+                "SELECT holder, run_id, renewed_at FROM deploy_locks
+                 WHERE service = ?1 AND environment = ?2",
                 params![service, environment],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let free = match &current {
             None => true,
-            Some((h, _)) if h == holder => true,
-            Some((_, renewed)) => now - renewed > stale_ms,
+            Some((h, r, _)) if h == holder || r == run_id => true,
+            Some((_, _, renewed)) => now - renewed > stale_ms,
         };
         if free {
             tx.execute(
@@ -164,6 +167,12 @@ mod tests {
         assert!(
             other
                 .try_deploy_lock("web", "prod", "b", "run-2", 60_000)
+                .unwrap()
+        );
+        // The same run (resumed after its process died) takes its own lock over.
+        assert!(
+            other
+                .try_deploy_lock("web", "staging", "b2", "run-2", 60_000)
                 .unwrap()
         );
         // A holder that stopped renewing loses the lock to the next one.

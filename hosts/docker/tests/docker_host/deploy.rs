@@ -34,6 +34,7 @@ async fn web_image(host: &DockerHost, tag: &str) {
             dockerfile: "Dockerfile".to_string(),
             tag: tag.to_string(),
             labels: BTreeMap::new(),
+            in_workspace: None,
         },
         sink,
     )

@@ -19,6 +19,7 @@ async fn build(
         dockerfile: "Dockerfile".to_string(),
         tag,
         labels,
+        in_workspace: None,
     };
     (host().await.build_image(spec, sink).await, lines)
 }

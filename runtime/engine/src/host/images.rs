@@ -6,7 +6,7 @@ use crate::bindings::seamless::plugin::types::HostError;
 use crate::capabilities::Capability;
 use crate::stage_log::LogSource;
 use crate::state::StageState;
-use seamless_host_api::{ImageBuildSpec, LogSink};
+use seamless_host_api::{ImageBuildSpec, LogSink, WorkspaceContext};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -55,6 +55,10 @@ impl Host for StageState {
             dockerfile: request.dockerfile,
             tag: request.tag,
             labels: image_labels(&self.labels),
+            in_workspace: Some(WorkspaceContext {
+                run_id: self.run.run_id.clone(),
+                path: request.context.clone(),
+            }),
         };
         let started = std::time::Instant::now();
         let built = self.host.build_image(spec, sink).await;
