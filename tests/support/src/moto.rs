@@ -164,6 +164,29 @@ impl Moto {
         )
     }
 
+    /// An ECR call by its action name, such as `PutImage`.
+    pub fn ecr(&self, action: &str, body: &str) -> String {
+        self.json(
+            "ecr",
+            &format!("AmazonEC2ContainerRegistry_V20150921.{action}"),
+            body,
+        )
+    }
+
+    /// Puts an image (a small manifest that differs by `version`) into ECR's
+    /// `repository` under `tag`, as a builder's push would, and returns its digest.
+    pub fn put_image(&self, repository: &str, tag: &str, version: u32) -> String {
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":{version},"digest":"sha256:{version:064x}"}},"layers":[]}}"#
+        );
+        let body = format!(
+            r#"{{"repositoryName":"{repository}","imageTag":"{tag}","imageManifest":{}}}"#,
+            json_quote(&manifest)
+        );
+        let answer = self.ecr("PutImage", &body);
+        json_string(&answer, "imageDigest").unwrap_or_else(|| panic!("no imageDigest in {answer}"))
+    }
+
     /// The access points of `file_system`, as EFS's `DescribeAccessPoints` answers.
     pub fn access_points(&self, file_system: &str) -> String {
         let answer = self.request(
@@ -328,6 +351,20 @@ fn authorization(service: &str) -> String {
         "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/{service}/aws4_request, \
          SignedHeaders=host, Signature=0"
     )
+}
+
+/// `text` as a JSON string literal.
+fn json_quote(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// The string value of the first `"key": "..."` in `json`.

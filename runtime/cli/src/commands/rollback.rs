@@ -25,7 +25,7 @@ pub async fn rollback(args: RollbackArgs, data_dir: Option<PathBuf>) -> Result<E
     deploy_stage(&config, &args.service, env)?;
     let config_text = std::fs::read_to_string(&config.file)
         .with_context(|| format!("cannot read '{}'", config.file.display()))?;
-    let session = Session::open(data_dir, args.host).await?;
+    let session = Session::open_with(data_dir, args.host, &config.ecs).await?;
     let revisions = session.store.revisions(&args.service, env)?;
     let target = match args.to.as_deref() {
         Some(commit) => RollbackTarget::Commit(commit),
