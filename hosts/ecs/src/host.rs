@@ -219,6 +219,14 @@ async fn check_cluster(clients: &Clients, cluster: &str) -> Result<(), HostError
     )))
 }
 
+/// A task's tags, as the labels they were made from.
+fn labels_of(task: &aws_sdk_ecs::types::Task) -> BTreeMap<String, String> {
+    task.tags()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+        .collect()
+}
+
 /// What a stage container asks for that a Fargate stage task cannot give.
 fn unsupported(spec: &ContainerSpec) -> Option<&'static str> {
     if spec.network.is_some() {
@@ -397,11 +405,7 @@ impl ContainerHost for EcsHost {
                 .and_then(|n| n.private_ipv4_address())
                 .map(|ip| BTreeMap::from([("awsvpc".to_owned(), ip.to_owned())]))
                 .unwrap_or_default(),
-            labels: task
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                .collect(),
+            labels: labels_of(task),
             image: container
                 .and_then(|c| c.image())
                 .unwrap_or_default()
@@ -425,11 +429,7 @@ impl ContainerHost for EcsHost {
                 Some(ContainerSummary {
                     handle: ContainerHandle { id: arn.to_owned() },
                     name: tasks::task_id(arn).to_owned(),
-                    labels: task
-                        .tags()
-                        .iter()
-                        .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
-                        .collect(),
+                    labels: labels_of(task),
                     running: task.last_status() == Some("RUNNING"),
                 })
             })

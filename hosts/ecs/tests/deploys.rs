@@ -119,16 +119,7 @@ async fn a_completed_deploy_runs_the_new_image_in_every_container_of_its_reposit
         .unwrap();
     let now = served(&aws).await;
     assert_ne!(now, before);
-    let described = aws
-        .clients
-        .ecs
-        .describe_task_definition()
-        .task_definition(&now)
-        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
-        .send()
-        .await
-        .unwrap();
-    let definition = described.task_definition().unwrap();
+    let (definition, tags) = aws.task_definition(&now).await;
     let images: Vec<&str> = definition
         .container_definitions()
         .iter()
@@ -142,12 +133,9 @@ async fn a_completed_deploy_runs_the_new_image_in_every_container_of_its_reposit
         .collect();
     assert_eq!(env, [("KEEP", "1"), ("SEAMLESS_REVISION", "rev-2")]);
     assert!(
-        described
-            .tags()
-            .iter()
+        tags.iter()
             .any(|t| t.key() == Some("dev.seamless.deploy.revision") && t.value() == Some("rev-2")),
-        "{:?}",
-        described.tags()
+        "{tags:?}"
     );
     let said = logs::on(&lines, seamless_host_api::LogStream::Stdout).join("\n");
     assert!(said.contains("in container(s) app"), "{said}");

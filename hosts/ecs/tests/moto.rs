@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Aws, labels, spec};
+use common::{Aws, labels, spec, start};
 use seamless_host_api::{ContainerHandle, ContainerHost, LogStream};
 use seamless_host_ecs::HostMemory;
 use seamless_test_support::logs;
@@ -74,7 +74,7 @@ async fn one_task_definition_serves_every_task_of_one_shape() {
     for stage in ["lint", "unit-test", "docs"] {
         let mut spec = spec("run-shape", stage);
         spec.workspace = None;
-        let handle = host.run(spec, logs::collector().0).await.unwrap();
+        let handle = start(&host, spec).await;
         host.wait(&handle).await.unwrap();
     }
     assert_eq!(aws.task_definitions().await.len(), 1);
@@ -82,13 +82,13 @@ async fn one_task_definition_serves_every_task_of_one_shape() {
     let mut other = spec("run-shape", "build");
     other.workspace = None;
     other.image = "seamless/debian:12".into();
-    host.run(other, logs::collector().0).await.unwrap();
+    start(&host, other).await;
     assert_eq!(aws.task_definitions().await.len(), 2);
     // A second host on the same cache (a restarted runtime) registers nothing new.
     let again = aws.host().await;
     let mut spec = spec("run-shape-2", "lint");
     spec.workspace = None;
-    again.run(spec, logs::collector().0).await.unwrap();
+    start(&again, spec).await;
     assert_eq!(aws.task_definitions().await.len(), 2);
 }
 
@@ -99,7 +99,7 @@ async fn a_task_definition_gone_behind_the_runtimes_back_is_registered_again() {
     let host = aws.host().await;
     let mut first = spec("run-stale", "lint");
     first.workspace = None;
-    let handle = host.run(first.clone(), logs::collector().0).await.unwrap();
+    let handle = start(&host, first.clone()).await;
     let definition = aws
         .task(&handle.id)
         .await
@@ -111,7 +111,7 @@ async fn a_task_definition_gone_behind_the_runtimes_back_is_registered_again() {
     assert_eq!(keys.len(), 1);
     let gone = format!("{}99", definition.trim_end_matches(char::is_numeric));
     aws.cache.put(&keys[0], &gone);
-    let handle = host.run(first, logs::collector().0).await.unwrap();
+    let handle = start(&host, first).await;
     let now = aws
         .task(&handle.id)
         .await
@@ -127,18 +127,9 @@ async fn each_run_mounts_an_access_point_of_its_own() {
     let moto = Moto::acquire();
     let aws = Aws::set_up(&moto).await;
     let host = aws.host().await;
-    let a1 = host
-        .run(spec("run-a", "prepare"), logs::collector().0)
-        .await
-        .unwrap();
-    let a2 = host
-        .run(spec("run-a", "unit-test"), logs::collector().0)
-        .await
-        .unwrap();
-    let b = host
-        .run(spec("run-b", "prepare"), logs::collector().0)
-        .await
-        .unwrap();
+    let a1 = start(&host, spec("run-a", "prepare")).await;
+    let a2 = start(&host, spec("run-a", "unit-test")).await;
+    let b = start(&host, spec("run-b", "prepare")).await;
     let points = aws.access_points().await;
     let mut roots: Vec<&str> = points.values().map(String::as_str).collect();
     roots.sort();
@@ -164,18 +155,9 @@ async fn clean_up_by_label_stops_only_what_carries_every_label() {
     moto.keep_tasks_running();
     let aws = Aws::set_up(&moto).await;
     let host = aws.host().await;
-    let lint = host
-        .run(spec("run-c", "lint"), logs::collector().0)
-        .await
-        .unwrap();
-    let test = host
-        .run(spec("run-c", "unit-test"), logs::collector().0)
-        .await
-        .unwrap();
-    let other = host
-        .run(spec("run-d", "lint"), logs::collector().0)
-        .await
-        .unwrap();
+    let lint = start(&host, spec("run-c", "lint")).await;
+    let test = start(&host, spec("run-c", "unit-test")).await;
+    let other = start(&host, spec("run-d", "lint")).await;
     let listed = host.list_labelled(&labels("run-c", None)).await.unwrap();
     assert_eq!(listed.len(), 2);
 
@@ -206,10 +188,7 @@ async fn stopping_a_task_stops_it_on_ecs() {
     moto.keep_tasks_running();
     let aws = Aws::set_up(&moto).await;
     let host = aws.host().await;
-    let handle = host
-        .run(spec("run-e", "lint"), logs::collector().0)
-        .await
-        .unwrap();
+    let handle = start(&host, spec("run-e", "lint")).await;
     host.stop(&handle).await.unwrap();
     let task = aws.task(&handle.id).await;
     assert_eq!(task.desired_status(), Some("STOPPED"));
@@ -257,22 +236,14 @@ async fn a_stages_container_size_is_its_tasks_and_a_size_fargate_lacks_is_refuse
     let mut big = spec("run-size", "build");
     big.cpu = Some(1024);
     big.memory_mib = Some(4096);
-    let handle = host.run(big, logs::collector().0).await.unwrap();
+    let handle = start(&host, big).await;
     let arn = aws
         .task(&handle.id)
         .await
         .task_definition_arn()
         .unwrap()
         .to_owned();
-    let described = aws
-        .clients
-        .ecs
-        .describe_task_definition()
-        .task_definition(&arn)
-        .send()
-        .await
-        .unwrap();
-    let definition = described.task_definition().unwrap();
+    let (definition, _) = aws.task_definition(&arn).await;
     assert_eq!(
         (definition.cpu(), definition.memory()),
         (Some("1024"), Some("4096"))

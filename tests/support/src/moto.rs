@@ -77,29 +77,22 @@ impl Moto {
     /// Makes every ECS task move straight to STOPPED on its next `DescribeTasks`
     /// (moto never runs tasks; by default each call moves a task one state on).
     pub fn stop_tasks_at_once(&self) {
-        let body = r#"{"model_name":"ecs::task","transition":{"progression":"immediate"}}"#;
-        let answer = self.request(
-            "POST",
-            "/moto-api/state-manager/set-transition",
-            body,
-            "application/json",
-            &[],
-        );
-        assert_eq!(
-            answer.status, 201,
-            "moto set-transition answered {answer:?}"
-        );
+        self.task_transition(r#"{"progression":"immediate"}"#);
     }
 
     /// Keeps ECS tasks in their state however often `DescribeTasks` asks (until
     /// [`Moto::stop_tasks_at_once`]), for tests of tasks that are still running.
     pub fn keep_tasks_running(&self) {
-        let body =
-            r#"{"model_name":"ecs::task","transition":{"progression":"manual","times":1000000}}"#;
+        self.task_transition(r#"{"progression":"manual","times":1000000}"#);
+    }
+
+    /// Sets how ECS tasks move from state to state (moto's state manager).
+    fn task_transition(&self, transition: &str) {
+        let body = format!(r#"{{"model_name":"ecs::task","transition":{transition}}}"#);
         let answer = self.request(
             "POST",
             "/moto-api/state-manager/set-transition",
-            body,
+            &body,
             "application/json",
             &[],
         );

@@ -111,17 +111,32 @@ impl Aws {
         answer.task_definition_arns().to_vec()
     }
 
-    /// The access point a task definition's workspace volume mounts.
-    pub async fn mounted_access_point(&self, task_definition: &str) -> String {
+    /// A task definition, and its tags.
+    pub async fn task_definition(
+        &self,
+        arn: &str,
+    ) -> (
+        aws_sdk_ecs::types::TaskDefinition,
+        Vec<aws_sdk_ecs::types::Tag>,
+    ) {
         let answer = self
             .clients
             .ecs
             .describe_task_definition()
-            .task_definition(task_definition)
+            .task_definition(arn)
+            .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
             .send()
             .await
             .unwrap();
-        let definition = answer.task_definition().unwrap();
+        (
+            answer.task_definition().unwrap().clone(),
+            answer.tags().to_vec(),
+        )
+    }
+
+    /// The access point a task definition's workspace volume mounts.
+    pub async fn mounted_access_point(&self, task_definition: &str) -> String {
+        let (definition, _) = self.task_definition(task_definition).await;
         let volume = definition
             .volumes()
             .iter()
@@ -194,6 +209,14 @@ impl Aws {
             .await
             .unwrap();
     }
+}
+
+/// Starts `spec` on `host`, its log going nowhere.
+pub async fn start(host: &EcsHost, spec: ContainerSpec) -> seamless_host_api::ContainerHandle {
+    use seamless_host_api::ContainerHost;
+    host.run(spec, seamless_test_support::logs::collector().0)
+        .await
+        .expect("the task starts")
 }
 
 /// The labels of `run`, and of its stage `stage` when given.
